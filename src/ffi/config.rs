@@ -1,0 +1,240 @@
+//! `tokenkit_config`: a mutable builder for a client's settings.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use super::error::tokenkit_error;
+use super::{optional_str, required_str, run, run_or, tokenkit_status};
+use crate::config::{AuthMethod, ClientConfig};
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::transport::check_endpoint;
+
+/// Client authentication methods. Numbers are fixed and never reused.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum tokenkit_auth_method {
+    /// client_id and client_secret in the form body (RFC 6749 §2.3.1). The default, as Nest does.
+    TOKENKIT_AUTH_METHOD_CLIENT_SECRET_POST = 0,
+    /// HTTP Basic with the form-encoded client_id and client_secret (RFC 6749 §2.3.1).
+    TOKENKIT_AUTH_METHOD_CLIENT_SECRET_BASIC = 1,
+    /// A public client: client_id in the body, no secret.
+    TOKENKIT_AUTH_METHOD_NONE = 2,
+}
+
+/// Settings for tokenkit_client_new(). Owned by the caller, freed with tokenkit_config_free().
+/// Not thread-safe: fill it from one thread; a client copies what it needs, so the config may be
+/// freed or reused as soon as tokenkit_client_new() returns.
+pub struct tokenkit_config {
+    pub(crate) inner: ClientConfig,
+}
+
+/// Makes a config with the defaults: auth method client_secret_post, connect timeout 10 s, overall
+/// timeout 30 s, response cap 1 MiB, User-Agent "tokenkit/VERSION". Never NULL.
+#[no_mangle]
+pub extern "C" fn tokenkit_config_new() -> *mut tokenkit_config {
+    Box::into_raw(Box::new(tokenkit_config { inner: ClientConfig::new("", "") }))
+}
+
+/// Runs a setter on a config: shared NULL check and panic boundary.
+unsafe fn with_config(
+    config: *mut tokenkit_config,
+    err: *mut *mut tokenkit_error,
+    set: impl FnOnce(&mut ClientConfig) -> Result<()>,
+) -> tokenkit_status {
+    run(err, || {
+        let config = config.as_mut().ok_or_else(|| Error::invalid_argument("config is NULL"))?;
+        set(&mut config.inner)
+    })
+}
+
+fn millis(ms: u64, name: &str) -> Result<Duration> {
+    if ms == 0 {
+        Err(Error::invalid_argument(format!("{name} must be greater than zero")))
+    } else {
+        Ok(Duration::from_millis(ms))
+    }
+}
+
+/// Sets the token endpoint URL (copied). It must be https://, or http:// to a loopback host
+/// (127.0.0.0/8, ::1, localhost). Returns OK, INVALID_ARGUMENT (NULL, not UTF-8, not a URL) or
+/// INSECURE (plain http:// elsewhere).
+///
+/// # Safety
+/// `config` is NULL or a live config not used by another thread during the call; `url` is NULL or a
+/// NUL-terminated string; `err` is NULL or a place for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_token_endpoint(
+    config: *mut tokenkit_config,
+    url: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        let url = required_str(url, "token_endpoint")?;
+        check_endpoint(url, "token_endpoint")?;
+        c.token_endpoint = url.to_owned();
+        Ok(())
+    })
+}
+
+/// Sets the client id (copied; must not be empty). Returns OK or INVALID_ARGUMENT.
+///
+/// # Safety
+/// As tokenkit_config_set_token_endpoint().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_client_id(
+    config: *mut tokenkit_config,
+    client_id: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        let id = required_str(client_id, "client_id")?;
+        if id.is_empty() {
+            return Err(Error::invalid_argument("client_id is empty"));
+        }
+        c.client_id = id.to_owned();
+        Ok(())
+    })
+}
+
+/// Sets the client secret (copied, zeroized when the config or client is freed). NULL clears it.
+/// Returns OK or INVALID_ARGUMENT (not UTF-8).
+///
+/// # Safety
+/// As tokenkit_config_set_token_endpoint().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_client_secret(
+    config: *mut tokenkit_config,
+    client_secret: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        c.client_secret = optional_str(client_secret, "client_secret")?.map(Secret::from);
+        Ok(())
+    })
+}
+
+/// Sets how the client authenticates: one of tokenkit_auth_method. Returns OK or INVALID_ARGUMENT
+/// (an unknown number).
+///
+/// # Safety
+/// `config` is NULL or a live config not used by another thread; `err` is NULL or a place for one
+/// pointer.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_auth_method(
+    config: *mut tokenkit_config,
+    auth_method: i32,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        c.auth_method = match auth_method {
+            0 => AuthMethod::ClientSecretPost,
+            1 => AuthMethod::ClientSecretBasic,
+            2 => AuthMethod::None,
+            other => return Err(Error::invalid_argument(format!("auth_method {other} is not a tokenkit_auth_method"))),
+        };
+        Ok(())
+    })
+}
+
+/// Sets the connect timeout in milliseconds (> 0). Returns OK or INVALID_ARGUMENT.
+///
+/// # Safety
+/// As tokenkit_config_set_auth_method().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_connect_timeout_ms(
+    config: *mut tokenkit_config,
+    timeout_ms: u64,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        c.connect_timeout = millis(timeout_ms, "connect_timeout_ms")?;
+        Ok(())
+    })
+}
+
+/// Sets the overall timeout of one request in milliseconds (> 0): from name resolution to the last
+/// byte of the body, so it also bounds a server that drips its answer. Returns OK or
+/// INVALID_ARGUMENT.
+///
+/// # Safety
+/// As tokenkit_config_set_auth_method().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_timeout_ms(
+    config: *mut tokenkit_config,
+    timeout_ms: u64,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        c.timeout = millis(timeout_ms, "timeout_ms")?;
+        Ok(())
+    })
+}
+
+/// Sets the cap on a response body in bytes (> 0; default 1 MiB). A larger body fails with
+/// PROTOCOL_ERROR as soon as the cap is passed, while it is read. Returns OK or INVALID_ARGUMENT.
+///
+/// # Safety
+/// As tokenkit_config_set_auth_method().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_max_response_bytes(
+    config: *mut tokenkit_config,
+    max_bytes: u64,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        if max_bytes == 0 {
+            return Err(Error::invalid_argument("max_response_bytes must be greater than zero"));
+        }
+        c.max_response_bytes = max_bytes;
+        Ok(())
+    })
+}
+
+/// Sets the User-Agent header (copied). Returns OK or INVALID_ARGUMENT (NULL, not UTF-8, control
+/// characters).
+///
+/// # Safety
+/// As tokenkit_config_set_token_endpoint().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_user_agent(
+    config: *mut tokenkit_config,
+    user_agent: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        let ua = required_str(user_agent, "user_agent")?;
+        if ua.bytes().any(|b| b < 0x20 || b == 0x7f) {
+            return Err(Error::invalid_argument("user_agent contains a control character"));
+        }
+        c.user_agent = ua.to_owned();
+        Ok(())
+    })
+}
+
+/// Trusts every certificate in the PEM file at `path`, on top of the operating system's trust
+/// store. The file is read now. Returns OK or INVALID_ARGUMENT (NULL, unreadable, no certificate).
+///
+/// # Safety
+/// As tokenkit_config_set_token_endpoint().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_add_ca_file(
+    config: *mut tokenkit_config,
+    path: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| c.add_ca_file(required_str(path, "ca_file")?))
+}
+
+/// Frees a config, zeroizing the client secret. NULL is accepted.
+///
+/// # Safety
+/// `config` is NULL or a config not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_free(config: *mut tokenkit_config) {
+    run_or((), || {
+        if !config.is_null() {
+            drop(Box::from_raw(config));
+        }
+    })
+}

@@ -1,0 +1,142 @@
+//! HTTP for the token endpoint: one keep-alive `ureq::Agent` per client, loopback-only plain HTTP,
+//! no redirects, a body cap enforced while reading, and ureq's errors mapped to tokenkit's kinds.
+
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
+
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::Agent;
+use url::{Host, Url};
+
+use crate::config::ClientConfig;
+use crate::error::{Error, ErrorKind, Result};
+
+/// What came back from the server, body already read within the cap.
+#[derive(Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Parses an endpoint URL and refuses plain HTTP unless the host is loopback.
+/// `what` names the argument in error messages.
+pub fn check_endpoint(raw: &str, what: &str) -> Result<Url> {
+    let url = Url::parse(raw)
+        .map_err(|e| Error::invalid_argument(format!("{what} is not a valid URL: {e}")))?;
+    // RFC 6749 §3.2: the endpoint URI must not include a fragment.
+    if url.fragment().is_some() {
+        return Err(Error::invalid_argument(format!("{what} must not contain a fragment")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid_argument(format!("{what} must not contain credentials")));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if url.host().is_some_and(|h| is_loopback(&h)) => Ok(url),
+        "http" => Err(Error::new(
+            ErrorKind::Insecure,
+            format!("{what} uses plain http:// to a host that is not loopback; use https://"),
+        )),
+        other => Err(Error::invalid_argument(format!("{what} has unsupported scheme {other:?}"))),
+    }
+}
+
+/// Loopback as RFC 8252 §8.3 means it: 127.0.0.0/8, ::1 and the name `localhost`.
+pub fn is_loopback(host: &Host<&str>) -> bool {
+    match host {
+        Host::Domain(name) => {
+            let name = name.trim_end_matches('.');
+            name.eq_ignore_ascii_case("localhost")
+        }
+        Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),
+        Host::Ipv6(ip) => IpAddr::V6(*ip).is_loopback(),
+    }
+}
+
+/// The operating system's trust store, read once per process: a service that builds a client per
+/// tenant should not parse /etc/ssl a thousand times.
+fn native_roots() -> &'static [Certificate<'static>] {
+    static ROOTS: OnceLock<Vec<Certificate<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        rustls_native_certs::load_native_certs()
+            .certs
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+            .collect()
+    })
+}
+
+pub fn build_agent(config: &ClientConfig) -> Agent {
+    let mut roots: Vec<Certificate<'static>> = native_roots().to_vec();
+    roots.extend(config.extra_root_certs.iter().map(|der| Certificate::from_der(der).to_owned()));
+    // Without any OS store (a bare container) fall back to the bundled Mozilla roots.
+    let root_certs = if roots.is_empty() { RootCerts::WebPki } else { RootCerts::Specific(Arc::new(roots)) };
+    let tls = TlsConfig::builder().root_certs(root_certs).build();
+    Agent::config_builder()
+        .tls_config(tls)
+        // Credentials must never reach another URL: a 3xx comes back to us as an HTTP error.
+        .max_redirects(0)
+        // 4xx bodies carry the OAuth error; we judge the status ourselves.
+        .http_status_as_error(false)
+        .timeout_connect(Some(config.connect_timeout))
+        .timeout_global(Some(config.timeout))
+        .user_agent(config.user_agent.as_str())
+        .accept("application/json")
+        .build()
+        .new_agent()
+}
+
+/// POSTs a form body. `authorization` is an optional header value (HTTP Basic).
+pub fn post_form(
+    agent: &Agent,
+    url: &Url,
+    authorization: Option<&str>,
+    body: &[u8],
+    max_response_bytes: u64,
+) -> Result<HttpResponse> {
+    let mut request = agent
+        .post(url.as_str())
+        .header("Content-Type", "application/x-www-form-urlencoded");
+    if let Some(value) = authorization {
+        request = request.header("Authorization", value);
+    }
+    let mut response = request.send(body).map_err(map_ureq_error)?;
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(max_response_bytes)
+        .read_to_vec()
+        .map_err(|e| map_ureq_error(e).with_http_status(status))?;
+    Ok(HttpResponse { status, content_type, body })
+}
+
+/// Maps ureq's errors onto tokenkit's kinds. ureq's messages name no request data, only causes.
+pub fn map_ureq_error(err: ureq::Error) -> Error {
+    use ureq::Error as U;
+    let kind = match &err {
+        U::Timeout(_) => ErrorKind::Timeout,
+        U::Io(io) if matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {
+            ErrorKind::Timeout
+        }
+        U::HostNotFound | U::ConnectionFailed | U::Io(_) | U::ConnectProxyFailed(_) => ErrorKind::Transport,
+        U::Tls(_) | U::Pem(_) | U::Rustls(_) | U::TlsRequired => ErrorKind::Tls,
+        U::BodyExceedsLimit(_) => ErrorKind::Protocol,
+        U::Protocol(_) | U::LargeResponseHeader(..) | U::Decompress(..) | U::BodyStalled => ErrorKind::Protocol,
+        U::BadUri(_) | U::Http(_) => ErrorKind::InvalidArgument,
+        U::RequireHttpsOnly(_) => ErrorKind::Insecure,
+        _ => ErrorKind::Transport,
+    };
+    let message = match &err {
+        U::BodyExceedsLimit(limit) => format!("response body is larger than the cap of {limit} bytes"),
+        U::Timeout(which) => format!("timed out ({which})"),
+        _ => format!("request failed: {err}"),
+    };
+    Error::new(kind, message)
+}

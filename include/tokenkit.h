@@ -79,6 +79,35 @@ typedef int32_t tokenkit_status;
 #endif // __cplusplus
 
 /**
+ * Client authentication methods. Numbers are fixed and never reused.
+ */
+enum tokenkit_auth_method
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * client_id and client_secret in the form body (RFC 6749 §2.3.1). The default, as Nest does.
+   */
+  TOKENKIT_AUTH_METHOD_CLIENT_SECRET_POST = 0,
+  /**
+   * HTTP Basic with the form-encoded client_id and client_secret (RFC 6749 §2.3.1).
+   */
+  TOKENKIT_AUTH_METHOD_CLIENT_SECRET_BASIC = 1,
+  /**
+   * A public client: client_id in the body, no secret.
+   */
+  TOKENKIT_AUTH_METHOD_NONE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum tokenkit_auth_method tokenkit_auth_method;
+#else
+typedef int32_t tokenkit_auth_method;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A token client: one token endpoint, one set of credentials, one pool of keep-alive connections.
  * Owned by the caller, freed with tokenkit_client_free(). Thread-safe: share one client between
  * any number of threads; do not free it while a call on it is running.

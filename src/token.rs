@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, ErrorKind, OAuthError, Result};
 use crate::secret::Secret;
@@ -97,13 +97,15 @@ fn body_fields(response: &HttpResponse) -> Option<Map<String, Value>> {
     None
 }
 
-fn string_field(fields: &Map<String, Value>, name: &str) -> Result<Option<String>> {
-    match fields.get(name) {
+/// Takes a string field out of the map (the map is dropped afterwards, so nothing is copied).
+fn take_string(fields: &mut Map<String, Value>, name: &str) -> Result<Option<String>> {
+    match fields.remove(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.contains('\0') => {
+        Some(Value::String(mut s)) if s.contains('\0') => {
+            s.zeroize();
             Err(Error::protocol(format!("{name} in the response contains a NUL character")))
         }
-        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(Error::protocol(format!("{name} in the response is not a string"))),
     }
 }
@@ -155,32 +157,38 @@ pub fn parse_token_response(response: &HttpResponse) -> Result<Token> {
         };
         return Err(Error::new(ErrorKind::Http, message).with_http_status(status).with_body(&response.body));
     }
-    let protocol = |msg: &str| Error::protocol(msg).with_http_status(status);
-    let fields = fields.ok_or_else(|| protocol("token response is not a JSON object"))?;
+    token_from_fields(fields, &response.body).map_err(|e| e.with_http_status(status))
+}
 
-    let access_token = string_field(&fields, "access_token")
-        .map_err(|e| e.with_http_status(status))?
+fn token_from_fields(fields: Option<Map<String, Value>>, body: &[u8]) -> Result<Token> {
+    let mut fields = fields.ok_or_else(|| Error::protocol("token response is not a JSON object"))?;
+    // A JSON body is kept as sent (field order and all); a form body becomes a JSON object.
+    let raw_json = Zeroizing::new(match std::str::from_utf8(body) {
+        Ok(text) if text.trim_start().starts_with('{') => text.trim().to_owned(),
+        _ => Value::Object(fields.clone()).to_string(),
+    });
+    let expires_in = expires_in_field(&fields)?;
+    let access_token = take_string(&mut fields, "access_token")?
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| protocol("token response has no access_token"))?;
-    let token_type = match string_field(&fields, "token_type").map_err(|e| e.with_http_status(status))? {
+        .ok_or_else(|| Error::protocol("token response has no access_token"))?;
+    let access_token = Secret::new(access_token);
+    let token_type = match take_string(&mut fields, "token_type")? {
         None => "Bearer".to_owned(),
         Some(t) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
         Some(t) => t,
     };
-    let expires_in = expires_in_field(&fields).map_err(|e| e.with_http_status(status))?;
-    let refresh_token = string_field(&fields, "refresh_token").map_err(|e| e.with_http_status(status))?;
-    let scope = string_field(&fields, "scope").map_err(|e| e.with_http_status(status))?;
-    let id_token = string_field(&fields, "id_token").map_err(|e| e.with_http_status(status))?;
-    let raw_json = Zeroizing::new(Value::Object(fields).to_string());
+    let refresh_token = take_string(&mut fields, "refresh_token")?.map(Secret::new);
+    let scope = take_string(&mut fields, "scope")?;
+    let id_token = take_string(&mut fields, "id_token")?.map(Secret::new);
 
     Ok(Token {
-        access_token: Secret::new(access_token),
+        access_token,
         token_type,
         expires_in,
         expires_at: expires_in.map(|s| now_unix().saturating_add(s)),
-        refresh_token: refresh_token.filter(|t| !t.is_empty()).map(Secret::new),
+        refresh_token: refresh_token.filter(|t| !t.expose().is_empty()),
         scope,
-        id_token: id_token.map(Secret::new),
+        id_token,
         raw_json,
     })
 }

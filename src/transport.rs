@@ -125,6 +125,8 @@ pub fn map_ureq_error(err: ureq::Error) -> Error {
         U::Io(io) if matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {
             ErrorKind::Timeout
         }
+        // rustls reports handshake and certificate failures as I/O errors wrapping its own error.
+        U::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => ErrorKind::Tls,
         U::HostNotFound | U::ConnectionFailed | U::Io(_) | U::ConnectProxyFailed(_) => ErrorKind::Transport,
         U::Tls(_) | U::Pem(_) | U::Rustls(_) | U::TlsRequired => ErrorKind::Tls,
         U::BodyExceedsLimit(_) => ErrorKind::Protocol,

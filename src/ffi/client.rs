@@ -11,6 +11,7 @@ use crate::client::Client;
 use crate::config::ClientConfig;
 use crate::error::Result;
 use crate::token::Token;
+use crate::transport::check_endpoint;
 
 /// A token client: one token endpoint, one set of credentials, one pool of keep-alive connections.
 /// Owned by the caller, freed with tokenkit_client_free(). Thread-safe: share one client between
@@ -163,6 +164,7 @@ pub unsafe extern "C" fn tokenkit_exchange_code(
         let client_id = required_str(client_id, "client_id")?;
         let client_secret = optional_str(client_secret, "client_secret")?;
         required_out(out, "out")?;
+        check_endpoint(token_url, "token_url")?;
         let mut config = ClientConfig::new(token_url, client_id);
         config = match client_secret {
             Some(secret) => config.client_secret(secret),

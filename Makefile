@@ -17,7 +17,7 @@ VALGRIND := valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,
             --suppressions=tests/c/valgrind.supp
 WITH_SERVERS := scripts/with_servers.sh
 
-.PHONY: all lib cli demo test test-rust check-header test-c test-cli bench clean
+.PHONY: all lib cli demo test test-rust check-header test-c test-cli test-interop bench clean
 
 all: lib cli
 
@@ -34,7 +34,7 @@ cli: lib
 demo: cli
 	scripts/demo.sh
 
-test: test-rust check-header test-c test-cli
+test: test-rust check-header test-c test-cli test-interop
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -58,6 +58,10 @@ test-c: lib
 
 test-cli: cli
 	$(WITH_SERVERS) tests/cli/test_cli.sh $(CLI_DIR)
+
+# Against oidc-provider (npm), a certified server nobody on this project wrote; needs Node.js.
+test-interop: cli
+	tests/interop/test_cli.sh $(CLI_DIR)
 
 bench: lib
 	$(CARGO) build --release --example bench

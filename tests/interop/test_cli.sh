@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The tokenkit CLI (and so the C ABI) against oidc-provider, a certified authorization server that
+# nobody on this project wrote, on loopback. usage: test_cli.sh BIN_DIR
+set -uo pipefail
+bin=$(cd "$1" && pwd)/tokenkit
+cd "$(dirname "$0")"
+[ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund --loglevel=error || exit 1
+
+work=$(mktemp -d)
+PORT_FILE="$work/url" node server.mjs 0 >/dev/null 2>"$work/server.err" &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 200); do [ -s "$work/url" ] && break; sleep 0.05; done
+iss=$(cat "$work/url")
+token_url="$iss/token"
+cb=http://127.0.0.1/callback
+
+passed=0 failed=0
+out="$work/out" err="$work/err"
+expect() {
+  local want=$1 what=$2; shift 3
+  "$@" >"$out" 2>"$err"
+  local got=$?
+  if [ "$got" = "$want" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL $what: exit $got, want $want; stderr: $(cat "$err")" >&2; fi
+}
+check() {
+  local what=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $what: $(cat "$out" "$err")" >&2; fi
+}
+field() { node -e 'const v=JSON.parse(require("fs").readFileSync(0,"utf8"))[process.argv[1]];process.stdout.write(v===undefined?"":String(v))' "$1" < "$out"; }
+
+# authorization_code with client_secret_post, exactly the Nest sample's request plus redirect_uri.
+code=$(node get-code.mjs --issuer "$iss" --client-id tk-post --redirect-uri "$cb" --scope "openid read")
+export TOKENKIT_CLIENT_SECRET=tk-post-secret
+expect 0 "exchange (post)" -- "$bin" exchange --token-url "$token_url" --client-id tk-post --code "$code" --redirect-uri "$cb"
+check "access_token" test -n "$(field access_token)"
+check "refresh_token" test -n "$(field refresh_token)"
+check "token_type Bearer" test "$(field token_type)" = Bearer
+rt=$(field refresh_token)
+
+# The refresh token rotates with this server: the response carries a new one.
+expect 0 "refresh" -- "$bin" refresh --token-url "$token_url" --client-id tk-post --refresh-token "$rt"
+check "rotated refresh token" test -n "$(field refresh_token)" -a "$(field refresh_token)" != "$rt"
+
+# The same code again: the server's invalid_grant, exit 3.
+expect 3 "reused code" -- "$bin" exchange --token-url "$token_url" --client-id tk-post --code "$code" --redirect-uri "$cb"
+check "invalid_grant reported" grep -q '^tokenkit: oauth_error: invalid_grant' "$err"
+
+# client_secret_basic and client credentials.
+expect 0 "client credentials (basic)" -- env TOKENKIT_CLIENT_SECRET=tk-basic-secret "$bin" client-credentials \
+  --token-url "$token_url" --client-id tk-basic --auth-method basic --scope "read write"
+check "client credentials token" test -n "$(field access_token)"
+expect 3 "wrong secret" -- env TOKENKIT_CLIENT_SECRET=nope "$bin" client-credentials \
+  --token-url "$token_url" --client-id tk-basic --auth-method basic
+check "invalid_client reported" grep -q 'invalid_client' "$err"
+
+# A public client with PKCE (RFC 7636): S256 challenge of a 43-character verifier.
+verifier=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+challenge=$(printf '%s' "$verifier" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=\n')
+code=$(node get-code.mjs --issuer "$iss" --client-id tk-public --redirect-uri "$cb" --scope read --code-challenge "$challenge")
+expect 3 "PKCE without verifier" -- env -u TOKENKIT_CLIENT_SECRET "$bin" exchange --token-url "$token_url" \
+  --client-id tk-public --auth-method none --code "$code" --redirect-uri "$cb"
+code=$(node get-code.mjs --issuer "$iss" --client-id tk-public --redirect-uri "$cb" --scope read --code-challenge "$challenge")
+expect 0 "PKCE exchange" -- env -u TOKENKIT_CLIENT_SECRET "$bin" exchange --token-url "$token_url" \
+  --client-id tk-public --auth-method none --code "$code" --redirect-uri "$cb" --code-verifier "$verifier"
+
+echo "interop_cli: $passed passed, $failed failed"
+[ "$failed" = 0 ]

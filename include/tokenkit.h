@@ -69,6 +69,10 @@ enum tokenkit_status
    * A bug in tokenkit was caught before it could reach the caller. Please report it.
    */
   TOKENKIT_STATUS_INTERNAL_ERROR = 9,
+  /**
+   * The application cancelled the wait through a tokenkit_cancel (sign-in, device flow).
+   */
+  TOKENKIT_STATUS_CANCELLED = 10,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -108,6 +112,44 @@ typedef int32_t tokenkit_auth_method;
 #endif // __cplusplus
 
 /**
+ * How tokens are revoked. Numbers are fixed and never reused.
+ */
+enum tokenkit_revocation_style
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * RFC 7009: POST token and token_type_hint to the revocation endpoint. The default.
+   */
+  TOKENKIT_REVOCATION_RFC7009 = 0,
+  /**
+   * Works with Nest: DELETE <revocation endpoint>/<access token>.
+   */
+  TOKENKIT_REVOCATION_NEST_DELETE = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum tokenkit_revocation_style tokenkit_revocation_style;
+#else
+typedef int32_t tokenkit_revocation_style;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * An authorization URL and the `state` and PKCE `code_verifier` that go with it. Owned by the
+ * caller, freed with tokenkit_authorization_free() (which zeroizes the verifier). Immutable: may
+ * be read from several threads.
+ */
+typedef struct tokenkit_authorization tokenkit_authorization;
+
+/**
+ * A cancellation flag. Owned by the caller, freed with tokenkit_cancel_free() once no call uses
+ * it. Thread-safe: tokenkit_cancel_trigger() may be called from any thread, any number of times.
+ */
+typedef struct tokenkit_cancel tokenkit_cancel;
+
+/**
  * A token client: one token endpoint, one set of credentials, one pool of keep-alive connections.
  * Owned by the caller, freed with tokenkit_client_free(). Thread-safe: share one client between
  * any number of threads; do not free it while a call on it is running.
@@ -122,11 +164,24 @@ typedef struct tokenkit_client tokenkit_client;
 typedef struct tokenkit_config tokenkit_config;
 
 /**
+ * A device authorization response (RFC 8628 §3.2). Owned by the caller, freed with
+ * tokenkit_device_authorization_free() (which zeroizes the device code). Immutable: may be read
+ * from several threads.
+ */
+typedef struct tokenkit_device_authorization tokenkit_device_authorization;
+
+/**
  * An error from a failed call: status, message, HTTP status and the OAuth fields the server sent.
  * Owned by the caller, freed with tokenkit_error_free(). Immutable: may be read from any thread.
  * Strings returned by its accessors are borrowed from it and live until it is freed.
  */
 typedef struct tokenkit_error tokenkit_error;
+
+/**
+ * An introspection response. Owned by the caller, freed with tokenkit_introspection_free().
+ * Immutable: may be read from several threads at once.
+ */
+typedef struct tokenkit_introspection tokenkit_introspection;
 
 /**
  * An ordered list of extra form parameters. Owned by the caller, freed with tokenkit_params_free().
@@ -135,10 +190,45 @@ typedef struct tokenkit_error tokenkit_error;
 typedef struct tokenkit_params tokenkit_params;
 
 /**
+ * Hands out a valid access token, refreshing it when it is within the skew of expiry or on
+ * demand; one refresh in flight at a time however many threads ask. Owned by the caller, freed
+ * with tokenkit_source_free(). Thread-safe: share it between any number of threads. It keeps its
+ * own reference to the client, so the client may be freed first.
+ */
+typedef struct tokenkit_source tokenkit_source;
+
+/**
  * A token response. Owned by the caller, freed with tokenkit_token_free(), which zeroizes the
  * tokens it holds. Immutable: may be read from several threads at once.
  */
 typedef struct tokenkit_token tokenkit_token;
+
+/**
+ * Receives the authorization URL to open in the user's browser. `user_data` is what the caller
+ * passed; `url` is borrowed for the call. Called on the thread that called
+ * tokenkit_client_sign_in_loopback(), before the wait starts: it must return promptly and must not
+ * call back into the same client's sign-in.
+ */
+typedef void (*tokenkit_open_url_fn)(void *user_data,
+                                     const char *url);
+
+/**
+ * Shows the user where to go: called once, on the thread that called tokenkit_client_device_flow(),
+ * before polling starts, with the device authorization borrowed for the call (read user_code and
+ * verification_uri from it). It must return promptly and must not call back into the same flow.
+ */
+typedef void (*tokenkit_device_code_fn)(void *user_data,
+                                        const struct tokenkit_device_authorization *authorization);
+
+/**
+ * Told about every new token (after each successful refresh), so a rotated refresh token can be
+ * persisted (tokenkit_token_refresh_token(), or tokenkit_source_to_json() from another thread).
+ * Called on the thread that performed the refresh, with the token borrowed for the call; calls
+ * never overlap. It must not call tokenkit_source_token(), _access_token() or _refresh() on the
+ * same source (that would deadlock); `user_data` must be usable from any thread.
+ */
+typedef void (*tokenkit_token_changed_fn)(void *user_data,
+                                          const struct tokenkit_token *token);
 
 #ifdef __cplusplus
 extern "C" {
@@ -157,7 +247,8 @@ uint32_t tokenkit_abi_version(void);
 
 /**
  * A stable lower-case name for a status ("ok", "invalid_argument", "oauth_error", "http_error",
- * "transport_error", "timeout", "tls_error", "protocol_error", "insecure", "internal_error"), or
+ * "transport_error", "timeout", "tls_error", "protocol_error", "insecure", "internal_error",
+ * "cancelled"), or
  * "unknown" for a number tokenkit never returns. Static storage: never free it. Thread-safe.
  */
 const char *tokenkit_status_name(int32_t status);
@@ -171,6 +262,107 @@ const char *tokenkit_status_name(int32_t status);
  * `s` is NULL or a string returned by a tokenkit function and not yet freed.
  */
 void tokenkit_string_free(char *s);
+
+/**
+ * Builds an authorization URL (RFC 6749 §4.1.1) with a fresh `state` and a PKCE S256 challenge
+ * (RFC 7636). `redirect_uri` may be NULL where the provider has one registered (Works with Nest);
+ * `scope` NULL uses the preset's default; `params` (e.g. access_type=offline) may be NULL. All are
+ * borrowed. Needs an authorization endpoint in the config. On success stores the request in
+ * `*out`; finish with tokenkit_client_exchange_code() and the request's code_verifier after
+ * checking the redirect's state. Returns OK, INVALID_ARGUMENT or INSECURE. Thread-safe.
+ *
+ * # Safety
+ * `client` is NULL or a live client; strings are NULL or NUL-terminated; `params` is NULL or live;
+ * `out` and `err` are NULL or places for one pointer.
+ */
+tokenkit_status tokenkit_client_authorization_request(const struct tokenkit_client *client,
+                                                      const char *redirect_uri,
+                                                      const char *scope,
+                                                      const struct tokenkit_params *params,
+                                                      struct tokenkit_authorization **out,
+                                                      struct tokenkit_error **err);
+
+/**
+ * The URL to send the user to: a new string freed with tokenkit_string_free(); NULL for NULL.
+ *
+ * # Safety
+ * `auth` is NULL or a live authorization request.
+ */
+char *tokenkit_authorization_url(const struct tokenkit_authorization *auth);
+
+/**
+ * The `state` the redirect must carry back: a new string freed with tokenkit_string_free().
+ *
+ * # Safety
+ * `auth` is NULL or a live authorization request.
+ */
+char *tokenkit_authorization_state(const struct tokenkit_authorization *auth);
+
+/**
+ * The PKCE `code_verifier` for the code exchange: a new string freed with tokenkit_string_free().
+ *
+ * # Safety
+ * `auth` is NULL or a live authorization request.
+ */
+char *tokenkit_authorization_code_verifier(const struct tokenkit_authorization *auth);
+
+/**
+ * Frees an authorization request. NULL is accepted.
+ *
+ * # Safety
+ * `auth` is NULL or an authorization request not yet freed.
+ */
+void tokenkit_authorization_free(struct tokenkit_authorization *auth);
+
+/**
+ * Signs the user in through the browser with a loopback redirect (RFC 8252 §7.3): listens on
+ * 127.0.0.1:`port` (0 picks a free port), calls `open_url` with the authorization URL (redirect URI
+ * `http://127.0.0.1:PORT/callback`), accepts exactly one redirect, checks `state` and `iss`
+ * (RFC 9207, when the issuer is known from discovery), answers the browser with a short page, closes
+ * the listener, and exchanges the code with the PKCE verifier. Waits at most `timeout_ms` for the
+ * redirect; `cancel` (may be NULL) stops the wait from another thread. `scope` and `params` may be
+ * NULL. On success stores the token in `*out`. Returns OK, INVALID_ARGUMENT, OAUTH_ERROR (e.g.
+ * access_denied from the redirect, or the code exchange's error), PROTOCOL_ERROR (wrong state or
+ * iss, a redirect with neither code nor error), TIMEOUT, CANCELLED, TRANSPORT_ERROR (cannot
+ * listen), and the statuses of tokenkit_client_exchange_code(). Blocks the calling thread.
+ *
+ * # Safety
+ * `client` is NULL or a live client; strings NULL or NUL-terminated; `params`/`cancel` NULL or
+ * live; `open_url` NULL or a function safe to call with `user_data`; `out`/`err` NULL or places
+ * for one pointer.
+ */
+tokenkit_status tokenkit_client_sign_in_loopback(const struct tokenkit_client *client,
+                                                 const char *scope,
+                                                 const struct tokenkit_params *params,
+                                                 uint16_t port,
+                                                 uint64_t timeout_ms,
+                                                 tokenkit_open_url_fn open_url,
+                                                 void *user_data,
+                                                 const struct tokenkit_cancel *cancel,
+                                                 struct tokenkit_token **out,
+                                                 struct tokenkit_error **err);
+
+/**
+ * Makes a flag that is not raised. Never NULL.
+ */
+struct tokenkit_cancel *tokenkit_cancel_new(void);
+
+/**
+ * Raises the flag: calls waiting on it return TOKENKIT_STATUS_CANCELLED promptly, and later
+ * calls given it return at once. NULL is ignored.
+ *
+ * # Safety
+ * `cancel` is NULL or a live cancel handle.
+ */
+void tokenkit_cancel_trigger(const struct tokenkit_cancel *cancel);
+
+/**
+ * Frees a flag. NULL is accepted. No call may still be using it.
+ *
+ * # Safety
+ * `cancel` is NULL or a cancel handle not yet freed.
+ */
+void tokenkit_cancel_free(struct tokenkit_cancel *cancel);
 
 /**
  * Makes a client from `config` (borrowed; everything needed is copied, the secret included). On
@@ -236,8 +428,25 @@ tokenkit_status tokenkit_client_client_credentials(const struct tokenkit_client 
                                                    struct tokenkit_error **err);
 
 /**
+ * Revokes `token` (RFC 7009; or the Works with Nest DELETE form when the config says so).
+ * `token_type_hint` ("access_token" or "refresh_token") may be NULL. Both are borrowed for the
+ * call. Needs a revocation endpoint in the config. Retried on transport failures, 5xx and 429.
+ * Returns OK (also for a token the server did not know, RFC 7009 §2.2), INVALID_ARGUMENT,
+ * OAUTH_ERROR, HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR, PROTOCOL_ERROR or INSECURE.
+ * Thread-safe.
+ *
+ * # Safety
+ * `client` is NULL or a live client; strings are NULL or NUL-terminated; `err` is NULL or a place
+ * for one pointer.
+ */
+tokenkit_status tokenkit_client_revoke(const struct tokenkit_client *client,
+                                       const char *token,
+                                       const char *token_type_hint,
+                                       struct tokenkit_error **err);
+
+/**
  * Frees a client and its connections, zeroizing its secret. NULL is accepted. No call on the
- * client may be running or follow.
+ * client may be running or follow. Token sources made from the client keep what they need.
  *
  * # Safety
  * `client` is NULL or a client from tokenkit not yet freed.
@@ -369,12 +578,214 @@ tokenkit_status tokenkit_config_add_ca_file(struct tokenkit_config *config,
                                             struct tokenkit_error **err);
 
 /**
+ * Sets the authorization endpoint (RFC 6749 §3.1), for authorization URLs and loopback sign-in.
+ * Copied. Returns OK, INVALID_ARGUMENT or INSECURE.
+ *
+ * # Safety
+ * As tokenkit_config_set_token_endpoint().
+ */
+tokenkit_status tokenkit_config_set_authorization_endpoint(struct tokenkit_config *config,
+                                                           const char *url,
+                                                           struct tokenkit_error **err);
+
+/**
+ * Sets the device authorization endpoint (RFC 8628 §3.1). Copied. Returns OK, INVALID_ARGUMENT or
+ * INSECURE.
+ *
+ * # Safety
+ * As tokenkit_config_set_token_endpoint().
+ */
+tokenkit_status tokenkit_config_set_device_authorization_endpoint(struct tokenkit_config *config,
+                                                                  const char *url,
+                                                                  struct tokenkit_error **err);
+
+/**
+ * Sets the revocation endpoint (RFC 7009, or Nest's DELETE base URL). Copied. Returns OK,
+ * INVALID_ARGUMENT or INSECURE.
+ *
+ * # Safety
+ * As tokenkit_config_set_token_endpoint().
+ */
+tokenkit_status tokenkit_config_set_revocation_endpoint(struct tokenkit_config *config,
+                                                        const char *url,
+                                                        struct tokenkit_error **err);
+
+/**
+ * Sets the introspection endpoint (RFC 7662). Copied. Returns OK, INVALID_ARGUMENT or INSECURE.
+ *
+ * # Safety
+ * As tokenkit_config_set_token_endpoint().
+ */
+tokenkit_status tokenkit_config_set_introspection_endpoint(struct tokenkit_config *config,
+                                                           const char *url,
+                                                           struct tokenkit_error **err);
+
+/**
+ * Sets how tokens are revoked: one of tokenkit_revocation_style. Returns OK or INVALID_ARGUMENT.
+ *
+ * # Safety
+ * As tokenkit_config_set_auth_method().
+ */
+tokenkit_status tokenkit_config_set_revocation_style(struct tokenkit_config *config,
+                                                     int32_t style,
+                                                     struct tokenkit_error **err);
+
+/**
+ * Sets the retry policy for refresh, client credentials, device polling, revocation, introspection
+ * and discovery (never for an authorization code, which is single-use): up to `max_retries` more
+ * attempts after transport failures, timeouts, HTTP 5xx and 429, waiting a random time below
+ * `base_delay_ms` × 2^n, or the server's Retry-After, capped at `max_delay_ms`. `max_retries` 0
+ * turns retrying off. Default: 3 retries, 200 ms base, 10 s cap. Returns OK or INVALID_ARGUMENT.
+ *
+ * # Safety
+ * As tokenkit_config_set_auth_method().
+ */
+tokenkit_status tokenkit_config_set_retry(struct tokenkit_config *config,
+                                          uint32_t max_retries,
+                                          uint64_t base_delay_ms,
+                                          uint64_t max_delay_ms,
+                                          struct tokenkit_error **err);
+
+/**
+ * Applies a provider preset: "nest" (legacy Works with Nest: its authorization and token
+ * endpoints, client_secret_post, DELETE revocation) or "google-nest" (Device Access:
+ * `project_id` required; Google's endpoints, scope sdm.service, access_type=offline,
+ * prompt=consent). The client id and secret still have to be set. Returns OK or INVALID_ARGUMENT
+ * (unknown preset, missing project_id).
+ *
+ * # Safety
+ * As tokenkit_config_set_token_endpoint(); `project_id` is NULL or NUL-terminated.
+ */
+tokenkit_status tokenkit_config_apply_preset(struct tokenkit_config *config,
+                                             const char *name,
+                                             const char *project_id,
+                                             struct tokenkit_error **err);
+
+/**
+ * Fetches the metadata of `issuer` (RFC 8414 `/.well-known/oauth-authorization-server`, then
+ * OpenID Connect `/.well-known/openid-configuration`), checks that it names exactly this issuer,
+ * and sets the config's endpoints and issuer from it (endpoints it lacks are left as they were).
+ * Uses the config's timeouts, CA files and retry policy, so set those first. When
+ * `metadata_json` is not NULL, stores the document there (a new string freed with
+ * tokenkit_string_free()). Returns OK, INVALID_ARGUMENT, INSECURE, PROTOCOL_ERROR (issuer
+ * mismatch, bad JSON, no token_endpoint), HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT or TLS_ERROR.
+ *
+ * # Safety
+ * As tokenkit_config_set_token_endpoint(); `metadata_json` is NULL or a place for one pointer.
+ */
+tokenkit_status tokenkit_config_discover(struct tokenkit_config *config,
+                                         const char *issuer,
+                                         char **metadata_json,
+                                         struct tokenkit_error **err);
+
+/**
  * Frees a config, zeroizing the client secret. NULL is accepted.
  *
  * # Safety
  * `config` is NULL or a config not yet freed.
  */
 void tokenkit_config_free(struct tokenkit_config *config);
+
+/**
+ * Requests a device code (RFC 8628 §3.1). `scope` and `params` may be NULL (borrowed). Needs a
+ * device authorization endpoint in the config. On success stores the response in `*out`. Returns
+ * OK, INVALID_ARGUMENT, OAUTH_ERROR, HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR,
+ * PROTOCOL_ERROR or INSECURE. Thread-safe.
+ *
+ * # Safety
+ * `client` is NULL or a live client; strings NULL or NUL-terminated; `params` NULL or live;
+ * `out`/`err` NULL or places for one pointer.
+ */
+tokenkit_status tokenkit_client_device_authorize(const struct tokenkit_client *client,
+                                                 const char *scope,
+                                                 const struct tokenkit_params *params,
+                                                 struct tokenkit_device_authorization **out,
+                                                 struct tokenkit_error **err);
+
+/**
+ * Polls the token endpoint for `authorization` (borrowed) at the server's interval (5 s when it
+ * names none): keeps polling on authorization_pending, adds 5 s on slow_down, stops on
+ * access_denied or expired_token (OAUTH_ERROR), at the expires_in deadline (TIMEOUT) or when
+ * `cancel` (may be NULL) is raised (CANCELLED). On success stores the token in `*out`. Blocks the
+ * calling thread. Thread-safe.
+ *
+ * # Safety
+ * `client` and `authorization` are NULL or live; `cancel` NULL or live; `out`/`err` NULL or places
+ * for one pointer.
+ */
+tokenkit_status tokenkit_client_device_poll(const struct tokenkit_client *client,
+                                            const struct tokenkit_device_authorization *authorization,
+                                            const struct tokenkit_cancel *cancel,
+                                            struct tokenkit_token **out,
+                                            struct tokenkit_error **err);
+
+/**
+ * The whole device flow: tokenkit_client_device_authorize(), then `show` (required) with the
+ * response, then tokenkit_client_device_poll(). Returns the statuses of both. Blocks the calling
+ * thread.
+ *
+ * # Safety
+ * As tokenkit_client_device_authorize() and tokenkit_client_device_poll(); `show` is a function
+ * safe to call with `user_data`.
+ */
+tokenkit_status tokenkit_client_device_flow(const struct tokenkit_client *client,
+                                            const char *scope,
+                                            const struct tokenkit_params *params,
+                                            tokenkit_device_code_fn show,
+                                            void *user_data,
+                                            const struct tokenkit_cancel *cancel,
+                                            struct tokenkit_token **out,
+                                            struct tokenkit_error **err);
+
+/**
+ * The code the user types (e.g. "WDJB-MJHT"): a new string freed with tokenkit_string_free().
+ *
+ * # Safety
+ * `authorization` is NULL or a live device authorization.
+ */
+char *tokenkit_device_authorization_user_code(const struct tokenkit_device_authorization *authorization);
+
+/**
+ * Where the user goes (`verification_uri`, or the `verification_url` some servers send): a new
+ * string freed with tokenkit_string_free().
+ *
+ * # Safety
+ * `authorization` is NULL or a live device authorization.
+ */
+char *tokenkit_device_authorization_verification_uri(const struct tokenkit_device_authorization *authorization);
+
+/**
+ * The URI with the user code in it, or NULL when the server sent none: a new string freed with
+ * tokenkit_string_free().
+ *
+ * # Safety
+ * `authorization` is NULL or a live device authorization.
+ */
+char *tokenkit_device_authorization_verification_uri_complete(const struct tokenkit_device_authorization *authorization);
+
+/**
+ * Seconds the device code stays valid, counted from its arrival; -1 for NULL.
+ *
+ * # Safety
+ * `authorization` is NULL or a live device authorization.
+ */
+int64_t tokenkit_device_authorization_expires_in(const struct tokenkit_device_authorization *authorization);
+
+/**
+ * The polling interval in seconds (5 when the server named none); -1 for NULL.
+ *
+ * # Safety
+ * `authorization` is NULL or a live device authorization.
+ */
+int64_t tokenkit_device_authorization_interval(const struct tokenkit_device_authorization *authorization);
+
+/**
+ * Frees a device authorization. NULL is accepted.
+ *
+ * # Safety
+ * `authorization` is NULL or a device authorization not yet freed.
+ */
+void tokenkit_device_authorization_free(struct tokenkit_device_authorization *authorization);
 
 /**
  * The status this error stands for (never TOKENKIT_STATUS_OK); TOKENKIT_STATUS_INVALID_ARGUMENT
@@ -445,6 +856,78 @@ const char *tokenkit_error_body(const struct tokenkit_error *err);
 void tokenkit_error_free(struct tokenkit_error *err);
 
 /**
+ * Asks the introspection endpoint about `token` (borrowed; `token_type_hint` may be NULL). On
+ * success stores the response in `*out`. Needs an introspection endpoint in the config. Returns
+ * OK, INVALID_ARGUMENT, OAUTH_ERROR, HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR,
+ * PROTOCOL_ERROR or INSECURE. Thread-safe.
+ *
+ * # Safety
+ * `client` is NULL or a live client; strings are NULL or NUL-terminated; `out` and `err` are NULL
+ * or places for one pointer.
+ */
+tokenkit_status tokenkit_client_introspect(const struct tokenkit_client *client,
+                                           const char *token,
+                                           const char *token_type_hint,
+                                           struct tokenkit_introspection **out,
+                                           struct tokenkit_error **err);
+
+/**
+ * 1 when the token is active, 0 when it is not (or `introspection` is NULL).
+ *
+ * # Safety
+ * `introspection` is NULL or a live introspection.
+ */
+int32_t tokenkit_introspection_active(const struct tokenkit_introspection *introspection);
+
+/**
+ * The `exp` claim in Unix seconds, or -1 when absent (or `introspection` is NULL).
+ *
+ * # Safety
+ * `introspection` is NULL or a live introspection.
+ */
+int64_t tokenkit_introspection_exp(const struct tokenkit_introspection *introspection);
+
+/**
+ * The `scope`, or NULL when absent: a new string freed with tokenkit_string_free().
+ *
+ * # Safety
+ * `introspection` is NULL or a live introspection.
+ */
+char *tokenkit_introspection_scope(const struct tokenkit_introspection *introspection);
+
+/**
+ * The `client_id`, or NULL when absent: a new string freed with tokenkit_string_free().
+ *
+ * # Safety
+ * `introspection` is NULL or a live introspection.
+ */
+char *tokenkit_introspection_client_id(const struct tokenkit_introspection *introspection);
+
+/**
+ * The `sub`, or NULL when absent: a new string freed with tokenkit_string_free().
+ *
+ * # Safety
+ * `introspection` is NULL or a live introspection.
+ */
+char *tokenkit_introspection_sub(const struct tokenkit_introspection *introspection);
+
+/**
+ * Every field the server sent, as a JSON object: a new string freed with tokenkit_string_free().
+ *
+ * # Safety
+ * `introspection` is NULL or a live introspection.
+ */
+char *tokenkit_introspection_json(const struct tokenkit_introspection *introspection);
+
+/**
+ * Frees an introspection response. NULL is accepted.
+ *
+ * # Safety
+ * `introspection` is NULL or an introspection not yet freed.
+ */
+void tokenkit_introspection_free(struct tokenkit_introspection *introspection);
+
+/**
  * Makes an empty parameter list. Free it with tokenkit_params_free(). Never NULL.
  */
 struct tokenkit_params *tokenkit_params_new(void);
@@ -470,6 +953,96 @@ tokenkit_status tokenkit_params_add(struct tokenkit_params *params,
  * `params` is NULL or a params handle not yet freed.
  */
 void tokenkit_params_free(struct tokenkit_params *params);
+
+/**
+ * Makes a source from a token (copied; may be NULL) and/or a refresh token (copied; may be NULL
+ * when the token carries one); with only a refresh token the first use refreshes. `skew_seconds`
+ * is how long before expiry a token counts as expired (negative: the default, 60 s).
+ * `on_change` may be NULL. Returns OK or INVALID_ARGUMENT (no token and no refresh token).
+ *
+ * # Safety
+ * `client` and `token` are NULL or live; `refresh_token` NULL or NUL-terminated; `on_change` NULL or
+ * a function safe to call with `user_data` from any thread; `out`/`err` NULL or places for one
+ * pointer.
+ */
+tokenkit_status tokenkit_source_new(const struct tokenkit_client *client,
+                                    const struct tokenkit_token *token,
+                                    const char *refresh_token,
+                                    int64_t skew_seconds,
+                                    tokenkit_token_changed_fn on_change_fn,
+                                    void *user_data,
+                                    struct tokenkit_source **out,
+                                    struct tokenkit_error **err);
+
+/**
+ * Makes a source from JSON saved by tokenkit_source_to_json() (or any JSON object with at least a
+ * refresh_token). Otherwise as tokenkit_source_new().
+ *
+ * # Safety
+ * As tokenkit_source_new(); `json` is NULL or NUL-terminated.
+ */
+tokenkit_status tokenkit_source_from_json(const struct tokenkit_client *client,
+                                          const char *json,
+                                          int64_t skew_seconds,
+                                          tokenkit_token_changed_fn on_change_fn,
+                                          void *user_data,
+                                          struct tokenkit_source **out,
+                                          struct tokenkit_error **err);
+
+/**
+ * A valid token, refreshed first if it is within the skew of expiry: stores a new token in `*out`.
+ * A fresh cached token costs no network call and does not wait for other readers. When a refresh
+ * is already running, waits for it and shares its result. Returns OK, INVALID_ARGUMENT (expired and
+ * no refresh token) or the statuses of tokenkit_client_refresh(). Thread-safe.
+ *
+ * # Safety
+ * `source` is NULL or live; `out`/`err` NULL or places for one pointer.
+ */
+tokenkit_status tokenkit_source_token(const struct tokenkit_source *source,
+                                      struct tokenkit_token **out,
+                                      struct tokenkit_error **err);
+
+/**
+ * As tokenkit_source_token(), but stores just the access token: a new string in `*out`, freed
+ * with tokenkit_string_free().
+ *
+ * # Safety
+ * `source` is NULL or live; `out`/`err` NULL or places for one pointer.
+ */
+tokenkit_status tokenkit_source_access_token(const struct tokenkit_source *source,
+                                             char **out,
+                                             struct tokenkit_error **err);
+
+/**
+ * Refreshes now, whatever the expiry; threads that ask together share one refresh. When `out` is
+ * not NULL stores the new token there. Returns as tokenkit_source_token(). Thread-safe.
+ *
+ * # Safety
+ * `source` is NULL or live; `out`/`err` NULL or places for one pointer.
+ */
+tokenkit_status tokenkit_source_refresh(const struct tokenkit_source *source,
+                                        struct tokenkit_token **out,
+                                        struct tokenkit_error **err);
+
+/**
+ * The source's state as JSON to persist (access_token, token_type, expires_at, refresh_token,
+ * scope, id_token): a new string in `*out`, freed with tokenkit_string_free(). No network call.
+ * Returns OK or INVALID_ARGUMENT. Thread-safe.
+ *
+ * # Safety
+ * `source` is NULL or live; `out`/`err` NULL or places for one pointer.
+ */
+tokenkit_status tokenkit_source_to_json(const struct tokenkit_source *source,
+                                        char **out,
+                                        struct tokenkit_error **err);
+
+/**
+ * Frees a source, zeroizing its tokens. NULL is accepted. No call on it may be running.
+ *
+ * # Safety
+ * `source` is NULL or a source not yet freed.
+ */
+void tokenkit_source_free(struct tokenkit_source *source);
 
 /**
  * The access token: a new string the caller frees with tokenkit_string_free(). NULL if `token`

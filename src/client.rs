@@ -1,5 +1,5 @@
-//! A token client: one endpoint, one set of credentials, one keep-alive connection pool.
-//! `Client` is `Send + Sync`; share one across threads rather than making one per request.
+//! A token client: one authorization server, one set of credentials, one keep-alive connection
+//! pool. `Client` is `Send + Sync`; share one across threads rather than making one per request.
 
 use std::fmt;
 
@@ -11,7 +11,7 @@ use crate::config::{AuthMethod, ClientConfig};
 use crate::error::{Error, Result};
 use crate::grants::Grant;
 use crate::token::{parse_token_response, Token};
-use crate::transport::{build_agent, check_endpoint, post_form};
+use crate::transport::{build_agent, check_endpoint, send, HttpRequest, HttpResponse};
 
 pub struct Client {
     config: ClientConfig,
@@ -23,8 +23,11 @@ pub struct Client {
 /// parameters must not be included more than once).
 const RESERVED: &[&str] = &[
     "grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope", "client_id",
-    "client_secret",
+    "client_secret", "device_code", "token", "token_type_hint",
 ];
+
+/// A form body and the Authorization header value that goes with it; both may hold secrets.
+pub(crate) type AuthenticatedForm = (Zeroizing<String>, Option<Zeroizing<String>>);
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client> {
@@ -36,6 +39,16 @@ impl Client {
 
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    pub(crate) fn agent(&self) -> &ureq::Agent {
+        &self.agent
+    }
+
+    /// An optional endpoint of the config, checked; `name` says which in the error.
+    pub(crate) fn endpoint(&self, value: Option<&str>, name: &str) -> Result<Url> {
+        let value = value.ok_or_else(|| Error::invalid_argument(format!("no {name} is configured")))?;
+        check_endpoint(value, name)
     }
 
     /// Exchanges an authorization code (RFC 6749 §4.1.3). Never retried: a code is single-use.
@@ -59,29 +72,27 @@ impl Client {
         self.request_token(&Grant::ClientCredentials { scope }, extra)
     }
 
-    /// Sends one token request and parses the answer.
+    /// Sends one token request and parses the answer, retrying where the grant allows it.
     pub fn request_token(&self, grant: &Grant<'_>, extra: &[(String, String)]) -> Result<Token> {
-        let (body, authorization) = self.token_request(grant, extra)?;
-        let mut response = post_form(
-            &self.agent,
-            &self.token_endpoint,
-            authorization.as_deref().map(String::as_str),
-            body.as_bytes(),
-            self.config.max_response_bytes,
-        )?;
-        let parsed = parse_token_response(&response);
-        zeroize::Zeroize::zeroize(&mut response.body);
-        parsed
+        let form = self.token_request(grant, extra)?;
+        self.send_form(&self.token_endpoint, &form, grant.is_retryable(), parse_token_response)
     }
 
-    /// Builds the form body and the optional Authorization header value; both hold secrets.
-    pub fn token_request(
+    /// Builds a token request's form body and optional Authorization header value.
+    pub fn token_request(&self, grant: &Grant<'_>, extra: &[(String, String)]) -> Result<AuthenticatedForm> {
+        self.authenticated_form(&grant.params()?, Some(grant.grant_type()), extra)
+    }
+
+    /// A form in the Works with Nest order: the request's own fields, client authentication
+    /// (RFC 6749 §2.3.1), `grant_type`, then the caller's extra parameters.
+    pub(crate) fn authenticated_form(
         &self,
-        grant: &Grant<'_>,
+        params: &[(&str, &str)],
+        grant_type: Option<&str>,
         extra: &[(String, String)],
-    ) -> Result<(Zeroizing<String>, Option<Zeroizing<String>>)> {
+    ) -> Result<AuthenticatedForm> {
         let mut form = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in grant.params()? {
+        for (name, value) in params {
             form.append_pair(name, value);
         }
         let secret = self.config.client_secret.as_ref().map(|s| s.expose()).unwrap_or("");
@@ -98,7 +109,9 @@ impl Client {
                 form.append_pair("client_id", &self.config.client_id);
             }
         }
-        form.append_pair("grant_type", grant.grant_type());
+        if let Some(grant_type) = grant_type {
+            form.append_pair("grant_type", grant_type);
+        }
         for (name, value) in extra {
             if name.is_empty() {
                 return Err(Error::invalid_argument("extra parameter name is empty"));
@@ -112,12 +125,54 @@ impl Client {
         }
         Ok((Zeroizing::new(form.finish()), authorization))
     }
+
+    /// POSTs a client-authenticated form to `url` and parses the answer with `parse`.
+    pub(crate) fn post_authenticated<T>(
+        &self,
+        url: &Url,
+        params: &[(&str, &str)],
+        grant_type: Option<&str>,
+        extra: &[(String, String)],
+        retryable: bool,
+        parse: impl Fn(&HttpResponse) -> Result<T>,
+    ) -> Result<T> {
+        let form = self.authenticated_form(params, grant_type, extra)?;
+        self.send_form(url, &form, retryable, parse)
+    }
+
+    /// Sends a form; `parse` turns the answer into a value or an error. Failed attempts are retried
+    /// by the config's policy when `retryable` (transport failures, timeouts, 5xx, 429).
+    pub(crate) fn send_form<T>(
+        &self,
+        url: &Url,
+        (body, authorization): &AuthenticatedForm,
+        retryable: bool,
+        parse: impl Fn(&HttpResponse) -> Result<T>,
+    ) -> Result<T> {
+        let request = HttpRequest {
+            method: "POST",
+            url,
+            authorization: authorization.as_deref().map(String::as_str),
+            form_body: Some(body.as_bytes()),
+        };
+        let attempt = || {
+            let mut response = send(&self.agent, &request, self.config.max_response_bytes)?;
+            let parsed = parse(&response);
+            response.wipe();
+            parsed
+        };
+        if retryable {
+            self.config.retry.run(attempt)
+        } else {
+            attempt()
+        }
+    }
 }
 
 /// RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded.
 pub fn basic_authorization(client_id: &str, client_secret: &str) -> Zeroizing<String> {
-    let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let joined = Zeroizing::new(format!("{}:{}", encode(client_id), Zeroizing::new(encode(client_secret)).as_str()));
+    let encode = |s: &str| Zeroizing::new(form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>());
+    let joined = Zeroizing::new(format!("{}:{}", encode(client_id).as_str(), encode(client_secret).as_str()));
     Zeroizing::new(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(joined.as_bytes())))
 }
 

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
 /// How the client proves who it is at the token endpoint.
@@ -25,6 +26,24 @@ pub fn default_user_agent() -> String {
     format!("tokenkit/{}", env!("CARGO_PKG_VERSION"))
 }
 
+/// How tokens are revoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevocationStyle {
+    /// RFC 7009: POST `token` and `token_type_hint` to the revocation endpoint.
+    Rfc7009,
+    /// Works with Nest: `DELETE <revocation endpoint>/<access token>`.
+    NestDelete,
+}
+
+/// How the authorization URL is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthorizationStyle {
+    /// RFC 6749 §4.1.1 with PKCE (RFC 7636).
+    Standard,
+    /// Works with Nest: only `client_id` and `state`; the redirect URI is registered with the product.
+    NestLegacy,
+}
+
 /// The settings of one client. Plain data: it is validated when a `Client` is made from it.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
@@ -39,6 +58,22 @@ pub struct ClientConfig {
     /// DER certificates trusted on top of the operating system's store.
     pub extra_root_certs: Vec<Vec<u8>>,
     pub max_response_bytes: u64,
+    /// Endpoints beyond the token endpoint, set by hand, by a preset or by discovery.
+    pub authorization_endpoint: Option<String>,
+    pub device_authorization_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub introspection_endpoint: Option<String>,
+    pub revocation_style: RevocationStyle,
+    pub authorization_style: AuthorizationStyle,
+    /// The issuer (from discovery), compared with `iss` in authorization responses (RFC 9207).
+    pub issuer: Option<String>,
+    /// Whether the server promised `iss` in every authorization response (RFC 9207 §3).
+    pub issuer_in_authorization_response: bool,
+    /// Scope used when a call names none (a preset's).
+    pub default_scope: Option<String>,
+    /// Parameters added to every authorization URL (a preset's, e.g. `access_type=offline`).
+    pub authorization_params: Vec<(String, String)>,
+    pub retry: RetryPolicy,
 }
 
 impl ClientConfig {
@@ -53,6 +88,17 @@ impl ClientConfig {
             user_agent: default_user_agent(),
             extra_root_certs: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            authorization_endpoint: None,
+            device_authorization_endpoint: None,
+            revocation_endpoint: None,
+            introspection_endpoint: None,
+            revocation_style: RevocationStyle::Rfc7009,
+            authorization_style: AuthorizationStyle::Standard,
+            issuer: None,
+            issuer_in_authorization_response: false,
+            default_scope: None,
+            authorization_params: Vec::new(),
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -63,6 +109,11 @@ impl ClientConfig {
 
     pub fn auth_method(mut self, method: AuthMethod) -> Self {
         self.auth_method = method;
+        self
+    }
+
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
         self
     }
 

@@ -2,6 +2,7 @@
 //! carries a secret: request bodies, codes and tokens are never formatted into it.
 
 use std::fmt;
+use std::time::Duration;
 
 /// What went wrong, in the terms a caller acts on. The C ABI maps each kind to a fixed status number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,6 +25,8 @@ pub enum ErrorKind {
     Insecure,
     /// A bug inside tokenkit (a caught panic). Never expected.
     Internal,
+    /// The application cancelled a waiting operation (sign-in, device flow) from another thread.
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -39,6 +42,7 @@ impl ErrorKind {
             ErrorKind::Protocol => "protocol_error",
             ErrorKind::Insecure => "insecure",
             ErrorKind::Internal => "internal_error",
+            ErrorKind::Cancelled => "cancelled",
         }
     }
 }
@@ -60,11 +64,13 @@ pub struct Error {
     http_status: Option<u16>,
     oauth: Option<OAuthError>,
     body: Option<String>,
+    /// The server's Retry-After, when it sent one (RFC 9110 §10.2.3); used by retries.
+    retry_after: Option<Duration>,
 }
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), http_status: None, oauth: None, body: None }
+        Error { kind, message: message.into(), http_status: None, oauth: None, body: None, retry_after: None }
     }
 
     pub fn invalid_argument(message: impl Into<String>) -> Self {
@@ -89,6 +95,20 @@ impl Error {
     pub(crate) fn with_body(mut self, body: &[u8]) -> Self {
         self.body = Some(String::from_utf8_lossy(body).into_owned());
         self
+    }
+
+    pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The OAuth `error` code, if the server sent one.
+    pub fn oauth_code(&self) -> Option<&str> {
+        self.oauth.as_ref().map(|o| o.error.as_str())
     }
 
     pub fn kind(&self) -> ErrorKind {

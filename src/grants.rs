@@ -12,6 +12,8 @@ pub enum Grant<'a> {
     RefreshToken { refresh_token: &'a str, scope: Option<&'a str> },
     /// RFC 6749 §4.4.
     ClientCredentials { scope: Option<&'a str> },
+    /// RFC 8628 §3.4.
+    DeviceCode { device_code: &'a str },
 }
 
 impl Grant<'_> {
@@ -20,6 +22,7 @@ impl Grant<'_> {
             Grant::AuthorizationCode { .. } => "authorization_code",
             Grant::RefreshToken { .. } => "refresh_token",
             Grant::ClientCredentials { .. } => "client_credentials",
+            Grant::DeviceCode { .. } => "urn:ietf:params:oauth:grant-type:device_code",
         }
     }
 
@@ -52,6 +55,7 @@ impl Grant<'_> {
                     out.push(("scope", scope));
                 }
             }
+            Grant::DeviceCode { device_code } => out.push(("device_code", non_empty(device_code, "device_code")?)),
         }
         Ok(out)
     }

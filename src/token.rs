@@ -3,7 +3,7 @@
 //! errors sent with HTTP 200.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 use zeroize::{Zeroize, Zeroizing};
@@ -54,6 +54,67 @@ impl Token {
     pub fn raw_json(&self) -> &str {
         &self.raw_json
     }
+
+    /// Whether the access token is still good `skew` from now. An unknown expiry counts as good:
+    /// the server will say otherwise, and the application can force a refresh.
+    pub fn is_fresh(&self, skew: Duration) -> bool {
+        self.expires_at.is_none_or(|at| now_unix().saturating_add(skew.as_secs() as i64) < at)
+    }
+
+    /// RFC 6749 §6: a refresh response may omit the refresh token; the old one then stays valid.
+    pub(crate) fn keep_refresh_token(mut self, old: Option<&Secret>) -> Self {
+        if self.refresh_token.is_none() {
+            self.refresh_token = old.cloned();
+        }
+        self
+    }
+
+    pub(crate) fn refresh_secret(&self) -> Option<&Secret> {
+        self.refresh_token.as_ref()
+    }
+
+    /// The token as tokenkit saves it: the standard fields with an absolute `expires_at`.
+    pub fn to_saved_json(&self) -> Zeroizing<String> {
+        let mut map = Map::new();
+        map.insert("access_token".into(), Value::String(self.access_token().into()));
+        map.insert("token_type".into(), Value::String(self.token_type.clone()));
+        if let Some(at) = self.expires_at {
+            map.insert("expires_at".into(), Value::from(at));
+        }
+        for (name, value) in [("refresh_token", self.refresh_token()), ("scope", self.scope()), ("id_token", self.id_token())] {
+            if let Some(v) = value {
+                map.insert(name.into(), Value::String(v.into()));
+            }
+        }
+        let json = Zeroizing::new(Value::Object(map).to_string());
+        json
+    }
+
+    /// Reads what `to_saved_json` wrote. `expires_in` becomes the time left.
+    pub fn from_saved_json(json: &str) -> Result<Token> {
+        let invalid = |what: &str| Error::invalid_argument(format!("saved token: {what}"));
+        let mut fields: Map<String, Value> =
+            serde_json::from_str(json).map_err(|_| invalid("not a JSON object"))?;
+        let expires_at = match fields.get("expires_at") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_i64().ok_or_else(|| invalid("expires_at is not an integer"))?),
+        };
+        let string = |fields: &mut Map<String, Value>, name: &str| {
+            take_string(fields, name).map_err(|e| Error::invalid_argument(format!("saved token: {}", e.message())))
+        };
+        let access_token = string(&mut fields, "access_token")?.filter(|t| !t.is_empty())
+            .ok_or_else(|| invalid("no access_token"))?;
+        Ok(Token {
+            access_token: Secret::new(access_token),
+            token_type: string(&mut fields, "token_type")?.unwrap_or_else(|| "Bearer".into()),
+            expires_in: expires_at.map(|at| at.saturating_sub(now_unix())),
+            expires_at,
+            refresh_token: string(&mut fields, "refresh_token")?.filter(|t| !t.is_empty()).map(Secret::new),
+            scope: string(&mut fields, "scope")?,
+            id_token: string(&mut fields, "id_token")?.map(Secret::new),
+            raw_json: Zeroizing::new(json.trim().to_owned()),
+        })
+    }
 }
 
 impl fmt::Debug for Token {
@@ -70,7 +131,7 @@ impl fmt::Debug for Token {
     }
 }
 
-fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
@@ -98,7 +159,7 @@ fn body_fields(response: &HttpResponse) -> Option<Map<String, Value>> {
 }
 
 /// Takes a string field out of the map (the map is dropped afterwards, so nothing is copied).
-fn take_string(fields: &mut Map<String, Value>, name: &str) -> Result<Option<String>> {
+pub(crate) fn take_string(fields: &mut Map<String, Value>, name: &str) -> Result<Option<String>> {
     match fields.remove(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(mut s)) if s.contains('\0') => {
@@ -111,7 +172,7 @@ fn take_string(fields: &mut Map<String, Value>, name: &str) -> Result<Option<Str
 }
 
 /// `expires_in` as a number, a numeric string (Azure AD) or null (absent).
-fn expires_in_field(fields: &Map<String, Value>) -> Result<Option<i64>> {
+pub(crate) fn expires_in_field(fields: &Map<String, Value>) -> Result<Option<i64>> {
     let bad = || Error::protocol("expires_in in the response is not a number");
     match fields.get("expires_in") {
         None | Some(Value::Null) => Ok(None),
@@ -134,11 +195,12 @@ fn oauth_error(fields: &Map<String, Value>) -> Option<OAuthError> {
     Some(OAuthError { error, error_description: text("error_description"), error_uri: text("error_uri") })
 }
 
-/// Turns a token endpoint's answer into a token or the error the server meant.
-pub fn parse_token_response(response: &HttpResponse) -> Result<Token> {
+/// Reads any OAuth endpoint's answer: the OAuth error it carries (RFC 6749 §5.2, whatever the
+/// status), an HTTP error for other non-2xx answers, else the body's fields (None when the body is
+/// not a JSON object or a form).
+pub(crate) fn check_response(response: &HttpResponse, what: &str) -> Result<Option<Map<String, Value>>> {
     let status = response.status;
     let fields = body_fields(response);
-
     if let Some(oauth) = fields.as_ref().and_then(oauth_error) {
         let message = match &oauth.error_description {
             Some(d) => format!("server returned OAuth error {}: {d}", oauth.error),
@@ -147,17 +209,27 @@ pub fn parse_token_response(response: &HttpResponse) -> Result<Token> {
         return Err(Error::new(ErrorKind::OAuth, message)
             .with_http_status(status)
             .with_oauth(oauth)
-            .with_body(&response.body));
+            .with_body(&response.body)
+            .with_retry_after(response.retry_after));
     }
     if !(200..300).contains(&status) {
         let message = if (300..400).contains(&status) {
-            format!("token endpoint answered HTTP {status} (a redirect); redirects are not followed")
+            format!("{what} answered HTTP {status} (a redirect); redirects are not followed")
         } else {
-            format!("token endpoint answered HTTP {status}")
+            format!("{what} answered HTTP {status}")
         };
-        return Err(Error::new(ErrorKind::Http, message).with_http_status(status).with_body(&response.body));
+        return Err(Error::new(ErrorKind::Http, message)
+            .with_http_status(status)
+            .with_body(&response.body)
+            .with_retry_after(response.retry_after));
     }
-    token_from_fields(fields, &response.body).map_err(|e| e.with_http_status(status))
+    Ok(fields)
+}
+
+/// Turns a token endpoint's answer into a token or the error the server meant.
+pub fn parse_token_response(response: &HttpResponse) -> Result<Token> {
+    let fields = check_response(response, "token endpoint")?;
+    token_from_fields(fields, &response.body).map_err(|e| e.with_http_status(response.status))
 }
 
 fn token_from_fields(fields: Option<Map<String, Value>>, body: &[u8]) -> Result<Token> {

@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::Agent;
@@ -17,6 +18,28 @@ pub struct HttpResponse {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    /// Retry-After in seconds, when the server sent it as a number (RFC 9110 §10.2.3).
+    pub retry_after: Option<Duration>,
+}
+
+impl HttpResponse {
+    /// A response with no Retry-After, for parsers and tests.
+    pub fn new(status: u16, content_type: Option<&str>, body: impl Into<Vec<u8>>) -> Self {
+        HttpResponse { status, content_type: content_type.map(str::to_owned), body: body.into(), retry_after: None }
+    }
+
+    /// Zeroizes the body: it may hold tokens.
+    pub fn wipe(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.body);
+    }
+}
+
+/// What to send: method, optional Authorization header value, optional form body.
+pub struct HttpRequest<'a> {
+    pub method: &'a str,
+    pub url: &'a Url,
+    pub authorization: Option<&'a str>,
+    pub form_body: Option<&'a [u8]>,
 }
 
 /// Parses an endpoint URL and refuses plain HTTP unless the host is loopback.
@@ -87,34 +110,37 @@ pub fn build_agent(config: &ClientConfig) -> Agent {
         .new_agent()
 }
 
-/// POSTs a form body. `authorization` is an optional header value (HTTP Basic).
-pub fn post_form(
-    agent: &Agent,
-    url: &Url,
-    authorization: Option<&str>,
-    body: &[u8],
-    max_response_bytes: u64,
-) -> Result<HttpResponse> {
-    let mut request = agent
-        .post(url.as_str())
-        .header("Content-Type", "application/x-www-form-urlencoded");
-    if let Some(value) = authorization {
-        request = request.header("Authorization", value);
+/// Sends one request and reads the body within the cap.
+pub fn send(agent: &Agent, request: &HttpRequest<'_>, max_response_bytes: u64) -> Result<HttpResponse> {
+    let mut builder = ureq::http::Request::builder().method(request.method).uri(request.url.as_str());
+    if let Some(value) = request.authorization {
+        builder = builder.header("Authorization", value);
     }
-    let mut response = request.send(body).map_err(map_ureq_error)?;
+    let result = match request.form_body {
+        Some(body) => {
+            let req = builder
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body)
+                .map_err(|e| Error::invalid_argument(format!("cannot build the request: {e}")))?;
+            agent.run(req)
+        }
+        None => {
+            let req = builder.body(()).map_err(|e| Error::invalid_argument(format!("cannot build the request: {e}")))?;
+            agent.run(req)
+        }
+    };
+    let mut response = result.map_err(map_ureq_error)?;
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type = header("content-type");
+    let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
     let body = response
         .body_mut()
         .with_config()
         .limit(max_response_bytes)
         .read_to_vec()
         .map_err(|e| map_ureq_error(e).with_http_status(status))?;
-    Ok(HttpResponse { status, content_type, body })
+    Ok(HttpResponse { status, content_type, body, retry_after })
 }
 
 /// Maps ureq's errors onto tokenkit's kinds. ureq's messages name no request data, only causes.

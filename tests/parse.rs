@@ -6,7 +6,7 @@ use tokenkit::transport::HttpResponse;
 use tokenkit::{ErrorKind, Token};
 
 fn response(status: u16, content_type: Option<&str>, body: &str) -> HttpResponse {
-    HttpResponse { status, content_type: content_type.map(str::to_owned), body: body.as_bytes().to_vec() }
+    HttpResponse::new(status, content_type, body.as_bytes())
 }
 
 fn json(status: u16, body: &str) -> HttpResponse {

@@ -1,19 +1,20 @@
 /*
- * tokenkit: the Works with Nest sample's curl command as a real tool.
- *
- *   tokenkit exchange --token-url URL --client-id ID --code CODE [options]
- *   tokenkit refresh --token-url URL --client-id ID --refresh-token T [--scope S] [options]
- *   tokenkit client-credentials --token-url URL --client-id ID [--scope S] [options]
+ * tokenkit: the Works with Nest sample's curl command as a real tool, and the rest of OAuth 2.0
+ * for clients: sign-in through the browser, the device flow, revocation, introspection, discovery.
  *
  * The client secret comes from TOKENKIT_CLIENT_SECRET, so it never shows in `ps`.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "tokenkit.h"
+
+extern char **environ;
 
 enum exit_status {
     EXIT_OK = 0,
@@ -22,27 +23,46 @@ enum exit_status {
     EXIT_TRANSPORT = 4,  /* transport, timeout or TLS */
     EXIT_PROTOCOL = 5,   /* protocol or HTTP error */
     EXIT_INSECURE = 6,   /* plain http:// to a host that is not loopback */
+    EXIT_CANCELLED = 7,  /* the wait was cancelled */
     EXIT_INTERNAL = 70,
 };
 
 static const char USAGE[] =
-    "usage: tokenkit COMMAND --token-url URL --client-id ID [options]\n"
+    "usage: tokenkit COMMAND [options]\n"
     "\n"
     "commands:\n"
     "  exchange            exchange an authorization code: --code CODE [--redirect-uri U]\n"
     "                      [--code-verifier V]\n"
     "  refresh             use a refresh token: --refresh-token T [--scope S]\n"
     "  client-credentials  client credentials grant: [--scope S]\n"
+    "  authorize           sign in through the browser (loopback redirect, PKCE, state):\n"
+    "                      [--scope S] [--port N] [--wait-ms N] [--no-browser]; the URL to open is\n"
+    "                      printed on stderr on a line of its own\n"
+    "  device              device flow: prints the verification URI and user code on stderr,\n"
+    "                      polls, prints the token: [--scope S]\n"
+    "  revoke              revoke a token: --token T [--token-type-hint access_token|refresh_token]\n"
+    "  introspect          introspect a token: --token T [--token-type-hint H]; prints the JSON\n"
+    "  discover            print the issuer's metadata: --issuer URL\n"
+    "\n"
+    "endpoints (give them, or take them from --issuer or --preset):\n"
+    "  --token-url URL           the token endpoint (https://, or http:// to 127.0.0.1, ::1, localhost)\n"
+    "  --authorization-url URL   the authorization endpoint (authorize)\n"
+    "  --device-url URL          the device authorization endpoint (device)\n"
+    "  --revocation-url URL      the revocation endpoint (revoke)\n"
+    "  --introspection-url URL   the introspection endpoint (introspect)\n"
+    "  --issuer URL              discover every endpoint from the issuer (RFC 8414 / OpenID Connect)\n"
+    "  --preset NAME             nest or google-nest (with --project-id ID)\n"
     "\n"
     "options:\n"
-    "  --token-url URL       the token endpoint (https://, or http:// to 127.0.0.1, ::1, localhost)\n"
-    "  --client-id ID        the client id\n"
+    "  --client-id ID        the client id (required)\n"
     "  --auth-method M       post (default: client_secret_post), basic (client_secret_basic),\n"
     "                        or none (a public client, no secret)\n"
     "  --ca-file PEM         also trust the CA certificates in this PEM file\n"
-    "  --timeout-ms N        overall timeout of the request (default 30000)\n"
+    "  --timeout-ms N        overall timeout of each request (default 30000)\n"
     "  --connect-timeout-ms N  connect timeout (default 10000)\n"
-    "  --param NAME=VALUE    an extra form parameter (repeatable)\n"
+    "  --retries N           retries of refresh, client credentials, polling, revoke, introspect on\n"
+    "                        transport errors, 5xx and 429 (default 3; 0 turns them off)\n"
+    "  --param NAME=VALUE    an extra form or authorization parameter (repeatable)\n"
     "  --client-secret S     the client secret; avoid it: other users can see it in `ps`.\n"
     "                        Prefer the environment variable TOKENKIT_CLIENT_SECRET.\n"
     "  -h, --help            this help\n"
@@ -52,17 +72,18 @@ static const char USAGE[] =
     "  TOKENKIT_CLIENT_SECRET  the client secret (required by post and basic)\n"
     "\n"
     "output:\n"
-    "  On success the token response is printed as JSON on stdout and the exit status is 0.\n"
-    "  On failure one line on stderr names the error kind and, when the server sent them, the\n"
-    "  OAuth error and error_description.\n"
+    "  On success the token response (or the introspection or metadata) is printed as JSON on\n"
+    "  stdout and the exit status is 0. On failure one line on stderr names the error kind and,\n"
+    "  when the server sent them, the OAuth error and error_description.\n"
     "\n"
     "exit status:\n"
     "  0  success\n"
     "  2  usage error or invalid argument\n"
-    "  3  the server answered with an OAuth error (e.g. invalid_grant)\n"
+    "  3  the server answered with an OAuth error (e.g. invalid_grant, access_denied)\n"
     "  4  transport error, timeout or TLS error\n"
-    "  5  protocol error or HTTP error (bad JSON, no access_token, a 500 page)\n"
-    "  6  insecure URL refused (plain http:// to a host that is not loopback)\n";
+    "  5  protocol error or HTTP error (bad JSON, no access_token, a 500 page, a wrong state)\n"
+    "  6  insecure URL refused (plain http:// to a host that is not loopback)\n"
+    "  7  cancelled\n";
 
 static int exit_for(tokenkit_status status) {
     switch (status) {
@@ -75,6 +96,7 @@ static int exit_for(tokenkit_status status) {
     case TOKENKIT_STATUS_HTTP_ERROR:
     case TOKENKIT_STATUS_PROTOCOL_ERROR: return EXIT_PROTOCOL;
     case TOKENKIT_STATUS_INSECURE: return EXIT_INSECURE;
+    case TOKENKIT_STATUS_CANCELLED: return EXIT_CANCELLED;
     default: return EXIT_INTERNAL;
     }
 }
@@ -99,25 +121,89 @@ static int usage_error(const char *message) {
 }
 
 struct options {
-    const char *command, *token_url, *client_id, *client_secret, *auth_method, *ca_file;
-    const char *code, *redirect_uri, *code_verifier, *refresh_token, *scope;
-    unsigned long long timeout_ms, connect_timeout_ms;
-    int secret_from_flag;
+    const char *command, *client_id, *client_secret, *auth_method, *ca_file;
+    const char *token_url, *authorization_url, *device_url, *revocation_url, *introspection_url;
+    const char *issuer, *preset, *project_id;
+    const char *code, *redirect_uri, *code_verifier, *refresh_token, *scope, *token, *token_type_hint;
+    unsigned long long timeout_ms, connect_timeout_ms, wait_ms, port, retries;
+    int secret_from_flag, no_browser, retries_set;
 };
 
-static int parse_ms(const char *text, unsigned long long *out) {
+static int parse_number(const char *text, unsigned long long *out, int allow_zero) {
     char *end = NULL;
     unsigned long long v = strtoull(text, &end, 10);
-    if (!*text || *end || v == 0) return -1;
+    if (!*text || *end || (!allow_zero && v == 0)) return -1;
     *out = v;
     return 0;
 }
 
-static int run(const struct options *o, tokenkit_params *params) {
+/* Tries the desktop's opener; the URL is printed anyway, so failure is fine. */
+static void open_in_browser(const char *url) {
+    const char *openers[] = {"xdg-open", "open"};
+    for (size_t i = 0; i < sizeof openers / sizeof openers[0]; i++) {
+        pid_t pid;
+        char *argv[] = {(char *)openers[i], (char *)url, NULL};
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", 1, 0);
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", 1, 0);
+        int rc = posix_spawnp(&pid, openers[i], &actions, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc == 0) return; /* the opener runs on its own; it is not waited for */
+    }
+}
+
+static void on_url(void *user_data, const char *url) {
+    const struct options *o = user_data;
+    fprintf(stderr, "Open this URL in a browser to sign in:\n%s\n", url);
+    fflush(stderr);
+    if (!o->no_browser) open_in_browser(url);
+}
+
+static void on_device_code(void *user_data, const tokenkit_device_authorization *auth) {
+    (void)user_data;
+    char *uri = tokenkit_device_authorization_verification_uri(auth);
+    char *complete = tokenkit_device_authorization_verification_uri_complete(auth);
+    char *user_code = tokenkit_device_authorization_user_code(auth);
+    fprintf(stderr, "To sign in, visit %s and enter the code: %s\n", uri, user_code);
+    if (complete) fprintf(stderr, "(or open %s)\n", complete);
+    fflush(stderr);
+    tokenkit_string_free(uri);
+    tokenkit_string_free(complete);
+    tokenkit_string_free(user_code);
+}
+
+static tokenkit_status configure(const struct options *o, int auth, tokenkit_config *config, char **metadata,
+                                 tokenkit_error **err) {
+    tokenkit_status s = TOKENKIT_STATUS_OK;
+    if (o->preset) s = tokenkit_config_apply_preset(config, o->preset, o->project_id, err);
+    if (!s && o->token_url) s = tokenkit_config_set_token_endpoint(config, o->token_url, err);
+    if (!s && o->client_id) s = tokenkit_config_set_client_id(config, o->client_id, err);
+    if (!s && (o->preset == NULL || o->auth_method)) s = tokenkit_config_set_auth_method(config, auth, err);
+    if (!s && auth != TOKENKIT_AUTH_METHOD_NONE) s = tokenkit_config_set_client_secret(config, o->client_secret, err);
+    if (!s && o->ca_file) s = tokenkit_config_add_ca_file(config, o->ca_file, err);
+    if (!s && o->timeout_ms) s = tokenkit_config_set_timeout_ms(config, o->timeout_ms, err);
+    if (!s && o->connect_timeout_ms) s = tokenkit_config_set_connect_timeout_ms(config, o->connect_timeout_ms, err);
+    if (!s && o->retries_set) s = tokenkit_config_set_retry(config, (uint32_t)o->retries, 200, 10000, err);
+    if (!s && o->issuer) s = tokenkit_config_discover(config, o->issuer, metadata, err);
+    if (!s && o->authorization_url) s = tokenkit_config_set_authorization_endpoint(config, o->authorization_url, err);
+    if (!s && o->device_url) s = tokenkit_config_set_device_authorization_endpoint(config, o->device_url, err);
+    if (!s && o->revocation_url) s = tokenkit_config_set_revocation_endpoint(config, o->revocation_url, err);
+    if (!s && o->introspection_url) s = tokenkit_config_set_introspection_endpoint(config, o->introspection_url, err);
+    return s;
+}
+
+static void print_owned(char *json) {
+    if (json) printf("%s\n", json);
+    tokenkit_string_free(json);
+}
+
+static int run(struct options *o, tokenkit_params *params) {
     tokenkit_error *err = NULL;
     tokenkit_client *client = NULL;
     tokenkit_token *token = NULL;
-    tokenkit_status status;
+    tokenkit_introspection *introspection = NULL;
+    char *metadata = NULL;
     int auth = TOKENKIT_AUTH_METHOD_CLIENT_SECRET_POST;
 
     if (!o->auth_method || !strcmp(o->auth_method, "post")) auth = TOKENKIT_AUTH_METHOD_CLIENT_SECRET_POST;
@@ -126,55 +212,101 @@ static int run(const struct options *o, tokenkit_params *params) {
     else return usage_error("--auth-method must be post, basic or none");
 
     tokenkit_config *config = tokenkit_config_new();
-    status = tokenkit_config_set_token_endpoint(config, o->token_url, &err);
-    if (!status) status = tokenkit_config_set_client_id(config, o->client_id, &err);
-    if (!status) status = tokenkit_config_set_auth_method(config, auth, &err);
-    if (!status && auth != TOKENKIT_AUTH_METHOD_NONE) status = tokenkit_config_set_client_secret(config, o->client_secret, &err);
-    if (!status && o->ca_file) status = tokenkit_config_add_ca_file(config, o->ca_file, &err);
-    if (!status && o->timeout_ms) status = tokenkit_config_set_timeout_ms(config, o->timeout_ms, &err);
-    if (!status && o->connect_timeout_ms) status = tokenkit_config_set_connect_timeout_ms(config, o->connect_timeout_ms, &err);
-    if (!status) status = tokenkit_client_new(config, &client, &err);
+    tokenkit_status status = configure(o, auth, config, !strcmp(o->command, "discover") ? &metadata : NULL, &err);
+    if (!status && strcmp(o->command, "discover")) status = tokenkit_client_new(config, &client, &err);
     tokenkit_config_free(config);
 
     if (!status) {
-        if (!strcmp(o->command, "exchange"))
+        const char *c = o->command;
+        if (!strcmp(c, "exchange"))
             status = tokenkit_client_exchange_code(client, o->code, o->redirect_uri, o->code_verifier, params, &token, &err);
-        else if (!strcmp(o->command, "refresh"))
+        else if (!strcmp(c, "refresh"))
             status = tokenkit_client_refresh(client, o->refresh_token, o->scope, params, &token, &err);
-        else
+        else if (!strcmp(c, "client-credentials"))
             status = tokenkit_client_client_credentials(client, o->scope, params, &token, &err);
+        else if (!strcmp(c, "authorize"))
+            status = tokenkit_client_sign_in_loopback(client, o->scope, params, (uint16_t)o->port,
+                                                      o->wait_ms ? o->wait_ms : 300000, on_url, o, NULL, &token, &err);
+        else if (!strcmp(c, "device"))
+            status = tokenkit_client_device_flow(client, o->scope, params, on_device_code, NULL, NULL, &token, &err);
+        else if (!strcmp(c, "revoke"))
+            status = tokenkit_client_revoke(client, o->token, o->token_type_hint, &err);
+        else if (!strcmp(c, "introspect"))
+            status = tokenkit_client_introspect(client, o->token, o->token_type_hint, &introspection, &err);
     }
 
     int code = EXIT_OK;
     if (status) {
         code = report(status, err);
-    } else {
-        char *json = tokenkit_token_json(token);
-        if (json) printf("%s\n", json);
-        tokenkit_string_free(json);
+    } else if (token) {
+        print_owned(tokenkit_token_json(token));
+    } else if (introspection) {
+        print_owned(tokenkit_introspection_json(introspection));
+    } else if (metadata) {
+        printf("%s\n", metadata);
+    } else if (!strcmp(o->command, "revoke")) {
+        fprintf(stderr, "tokenkit: revoked\n");
     }
+    tokenkit_string_free(metadata);
+    tokenkit_introspection_free(introspection);
     tokenkit_token_free(token);
     tokenkit_client_free(client);
     tokenkit_error_free(err);
     return code;
 }
 
+static int is_command(const char *c) {
+    const char *commands[] = {"exchange", "refresh", "client-credentials", "authorize", "device",
+                              "revoke", "introspect", "discover"};
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(c, commands[i])) return 1;
+    return 0;
+}
+
+/* What each command needs beyond the client; NULL when the options are complete. */
+static const char *missing(const struct options *o) {
+    const char *c = o->command;
+    if (!strcmp(c, "discover")) return o->issuer ? NULL : "discover needs --issuer";
+    if (!o->client_id) return "--client-id is required";
+    if (!o->token_url && !o->issuer && !o->preset) return "--token-url (or --issuer, or --preset) is required";
+    if (!strcmp(c, "exchange") && !o->code) return "exchange needs --code";
+    if (!strcmp(c, "refresh") && !o->refresh_token) return "refresh needs --refresh-token";
+    if ((!strcmp(c, "revoke") || !strcmp(c, "introspect")) && !o->token) return "revoke and introspect need --token";
+    if (o->port > 65535) return "--port must be at most 65535";
+    return NULL;
+}
+
 int main(int argc, char **argv) {
     enum { O_TOKEN_URL = 256, O_CLIENT_ID, O_CLIENT_SECRET, O_AUTH, O_CA, O_TIMEOUT, O_CONNECT_TIMEOUT,
-           O_CODE, O_REDIRECT, O_VERIFIER, O_REFRESH, O_SCOPE, O_PARAM, O_VERSION };
+           O_CODE, O_REDIRECT, O_VERIFIER, O_REFRESH, O_SCOPE, O_PARAM, O_VERSION, O_AUTHZ_URL, O_DEVICE_URL,
+           O_REVOKE_URL, O_INTROSPECT_URL, O_ISSUER, O_PRESET, O_PROJECT, O_TOKEN, O_HINT, O_PORT, O_WAIT,
+           O_NO_BROWSER, O_RETRIES };
     static const struct option long_options[] = {
         {"token-url", required_argument, 0, O_TOKEN_URL},
+        {"authorization-url", required_argument, 0, O_AUTHZ_URL},
+        {"device-url", required_argument, 0, O_DEVICE_URL},
+        {"revocation-url", required_argument, 0, O_REVOKE_URL},
+        {"introspection-url", required_argument, 0, O_INTROSPECT_URL},
+        {"issuer", required_argument, 0, O_ISSUER},
+        {"preset", required_argument, 0, O_PRESET},
+        {"project-id", required_argument, 0, O_PROJECT},
         {"client-id", required_argument, 0, O_CLIENT_ID},
         {"client-secret", required_argument, 0, O_CLIENT_SECRET},
         {"auth-method", required_argument, 0, O_AUTH},
         {"ca-file", required_argument, 0, O_CA},
         {"timeout-ms", required_argument, 0, O_TIMEOUT},
         {"connect-timeout-ms", required_argument, 0, O_CONNECT_TIMEOUT},
+        {"retries", required_argument, 0, O_RETRIES},
         {"code", required_argument, 0, O_CODE},
         {"redirect-uri", required_argument, 0, O_REDIRECT},
         {"code-verifier", required_argument, 0, O_VERIFIER},
         {"refresh-token", required_argument, 0, O_REFRESH},
         {"scope", required_argument, 0, O_SCOPE},
+        {"token", required_argument, 0, O_TOKEN},
+        {"token-type-hint", required_argument, 0, O_HINT},
+        {"port", required_argument, 0, O_PORT},
+        {"wait-ms", required_argument, 0, O_WAIT},
+        {"no-browser", no_argument, 0, O_NO_BROWSER},
         {"param", required_argument, 0, O_PARAM},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION},
@@ -196,21 +328,41 @@ int main(int argc, char **argv) {
     while ((opt = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
         switch (opt) {
         case O_TOKEN_URL: o.token_url = optarg; break;
+        case O_AUTHZ_URL: o.authorization_url = optarg; break;
+        case O_DEVICE_URL: o.device_url = optarg; break;
+        case O_REVOKE_URL: o.revocation_url = optarg; break;
+        case O_INTROSPECT_URL: o.introspection_url = optarg; break;
+        case O_ISSUER: o.issuer = optarg; break;
+        case O_PRESET: o.preset = optarg; break;
+        case O_PROJECT: o.project_id = optarg; break;
         case O_CLIENT_ID: o.client_id = optarg; break;
         case O_CLIENT_SECRET: o.client_secret = optarg; o.secret_from_flag = 1; break;
         case O_AUTH: o.auth_method = optarg; break;
         case O_CA: o.ca_file = optarg; break;
         case O_TIMEOUT:
-            if (parse_ms(optarg, &o.timeout_ms)) { result = usage_error("--timeout-ms takes a positive number"); goto done; }
+            if (parse_number(optarg, &o.timeout_ms, 0)) { result = usage_error("--timeout-ms takes a positive number"); goto done; }
             break;
         case O_CONNECT_TIMEOUT:
-            if (parse_ms(optarg, &o.connect_timeout_ms)) { result = usage_error("--connect-timeout-ms takes a positive number"); goto done; }
+            if (parse_number(optarg, &o.connect_timeout_ms, 0)) { result = usage_error("--connect-timeout-ms takes a positive number"); goto done; }
             break;
+        case O_WAIT:
+            if (parse_number(optarg, &o.wait_ms, 0)) { result = usage_error("--wait-ms takes a positive number"); goto done; }
+            break;
+        case O_PORT:
+            if (parse_number(optarg, &o.port, 1)) { result = usage_error("--port takes a number"); goto done; }
+            break;
+        case O_RETRIES:
+            if (parse_number(optarg, &o.retries, 1) || o.retries > 100) { result = usage_error("--retries takes a number up to 100"); goto done; }
+            o.retries_set = 1;
+            break;
+        case O_NO_BROWSER: o.no_browser = 1; break;
         case O_CODE: o.code = optarg; break;
         case O_REDIRECT: o.redirect_uri = optarg; break;
         case O_VERIFIER: o.code_verifier = optarg; break;
         case O_REFRESH: o.refresh_token = optarg; break;
         case O_SCOPE: o.scope = optarg; break;
+        case O_TOKEN: o.token = optarg; break;
+        case O_HINT: o.token_type_hint = optarg; break;
         case O_PARAM: {
             char *eq = strchr(optarg, '=');
             if (!eq) { result = usage_error("--param takes NAME=VALUE"); goto done; }
@@ -226,23 +378,20 @@ int main(int argc, char **argv) {
         default: result = usage_error("unknown option or missing value"); goto done;
         }
     }
-    if (!o.command) { result = usage_error("missing command (exchange, refresh or client-credentials)"); goto done; }
+    if (!o.command) { result = usage_error("missing command (see tokenkit --help)"); goto done; }
     if (optind < argc) { result = usage_error("unexpected argument after the options"); goto done; }
-    if (strcmp(o.command, "exchange") && strcmp(o.command, "refresh") && strcmp(o.command, "client-credentials")) {
-        result = usage_error("unknown command (exchange, refresh or client-credentials)");
-        goto done;
-    }
-    if (!o.token_url) { result = usage_error("--token-url is required"); goto done; }
-    if (!o.client_id) { result = usage_error("--client-id is required"); goto done; }
-    if (!strcmp(o.command, "exchange") && !o.code) { result = usage_error("exchange needs --code"); goto done; }
-    if (!strcmp(o.command, "refresh") && !o.refresh_token) { result = usage_error("refresh needs --refresh-token"); goto done; }
+    if (!is_command(o.command)) { result = usage_error("unknown command (see tokenkit --help)"); goto done; }
+    const char *problem = missing(&o);
+    if (problem) { result = usage_error(problem); goto done; }
     if (o.secret_from_flag)
         fprintf(stderr, "tokenkit: warning: --client-secret is visible to other users of this machine; "
                         "use TOKENKIT_CLIENT_SECRET instead\n");
     else
         o.client_secret = getenv("TOKENKIT_CLIENT_SECRET");
-    if (o.auth_method && !strcmp(o.auth_method, "none")) o.client_secret = NULL;
-    else if (!o.client_secret || !*o.client_secret) {
+    if ((o.auth_method && !strcmp(o.auth_method, "none")) || !strcmp(o.command, "discover")) {
+        o.client_secret = NULL;
+        if (!o.auth_method) o.auth_method = "none";
+    } else if (!o.client_secret || !*o.client_secret) {
         result = usage_error("set TOKENKIT_CLIENT_SECRET (or use --auth-method none for a public client)");
         goto done;
     }

@@ -1,6 +1,7 @@
 //! `tokenkit_client`: token requests through the C ABI.
 
 use std::ffi::c_char;
+use std::sync::Arc;
 
 use super::config::tokenkit_config;
 use super::error::tokenkit_error;
@@ -17,7 +18,7 @@ use crate::transport::check_endpoint;
 /// Owned by the caller, freed with tokenkit_client_free(). Thread-safe: share one client between
 /// any number of threads; do not free it while a call on it is running.
 pub struct tokenkit_client {
-    inner: Client,
+    pub(crate) inner: Arc<Client>,
 }
 
 /// Hands a token to the caller through `out`.
@@ -45,7 +46,7 @@ pub unsafe extern "C" fn tokenkit_client_new(
         let config = required_ref(config, "config")?;
         required_out(out, "out")?;
         let client = Client::new(config.inner.clone())?;
-        *out = Box::into_raw(Box::new(tokenkit_client { inner: client }));
+        *out = Box::into_raw(Box::new(tokenkit_client { inner: Arc::new(client) }));
         Ok(())
     })
 }
@@ -127,8 +128,33 @@ pub unsafe extern "C" fn tokenkit_client_client_credentials(
     })
 }
 
+/// Revokes `token` (RFC 7009; or the Works with Nest DELETE form when the config says so).
+/// `token_type_hint` ("access_token" or "refresh_token") may be NULL. Both are borrowed for the
+/// call. Needs a revocation endpoint in the config. Retried on transport failures, 5xx and 429.
+/// Returns OK (also for a token the server did not know, RFC 7009 §2.2), INVALID_ARGUMENT,
+/// OAUTH_ERROR, HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR, PROTOCOL_ERROR or INSECURE.
+/// Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; strings are NULL or NUL-terminated; `err` is NULL or a place
+/// for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_client_revoke(
+    client: *const tokenkit_client,
+    token: *const c_char,
+    token_type_hint: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    run(err, || {
+        let client = required_ref(client, "client")?;
+        let token = required_str(token, "token")?;
+        let hint = optional_str(token_type_hint, "token_type_hint")?;
+        client.inner.revoke(token, hint)
+    })
+}
+
 /// Frees a client and its connections, zeroizing its secret. NULL is accepted. No call on the
-/// client may be running or follow.
+/// client may be running or follow. Token sources made from the client keep what they need.
 ///
 /// # Safety
 /// `client` is NULL or a client from tokenkit not yet freed.

@@ -4,8 +4,10 @@ use std::ffi::c_char;
 use std::time::Duration;
 
 use super::error::tokenkit_error;
-use super::{optional_str, required_str, run, run_or, tokenkit_status};
-use crate::config::{AuthMethod, ClientConfig};
+use super::{optional_str, owned_c_string, required_str, run, run_or, tokenkit_status};
+use crate::config::{AuthMethod, ClientConfig, RevocationStyle};
+use crate::discovery::discover;
+use crate::retry::RetryPolicy;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::transport::check_endpoint;
@@ -20,6 +22,16 @@ pub enum tokenkit_auth_method {
     TOKENKIT_AUTH_METHOD_CLIENT_SECRET_BASIC = 1,
     /// A public client: client_id in the body, no secret.
     TOKENKIT_AUTH_METHOD_NONE = 2,
+}
+
+/// How tokens are revoked. Numbers are fixed and never reused.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum tokenkit_revocation_style {
+    /// RFC 7009: POST token and token_type_hint to the revocation endpoint. The default.
+    TOKENKIT_REVOCATION_RFC7009 = 0,
+    /// Works with Nest: DELETE <revocation endpoint>/<access token>.
+    TOKENKIT_REVOCATION_NEST_DELETE = 1,
 }
 
 /// Settings for tokenkit_client_new(). Owned by the caller, freed with tokenkit_config_free().
@@ -224,6 +236,176 @@ pub unsafe extern "C" fn tokenkit_config_add_ca_file(
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
     with_config(config, err, |c| c.add_ca_file(required_str(path, "ca_file")?))
+}
+
+/// Shared shape of the optional-endpoint setters: checks the URL like the token endpoint's.
+unsafe fn set_endpoint(
+    config: *mut tokenkit_config,
+    url: *const c_char,
+    name: &str,
+    err: *mut *mut tokenkit_error,
+    field: fn(&mut ClientConfig) -> &mut Option<String>,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        let url = required_str(url, name)?;
+        check_endpoint(url, name)?;
+        *field(c) = Some(url.to_owned());
+        Ok(())
+    })
+}
+
+/// Sets the authorization endpoint (RFC 6749 §3.1), for authorization URLs and loopback sign-in.
+/// Copied. Returns OK, INVALID_ARGUMENT or INSECURE.
+///
+/// # Safety
+/// As tokenkit_config_set_token_endpoint().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_authorization_endpoint(
+    config: *mut tokenkit_config,
+    url: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    set_endpoint(config, url, "authorization_endpoint", err, |c| &mut c.authorization_endpoint)
+}
+
+/// Sets the device authorization endpoint (RFC 8628 §3.1). Copied. Returns OK, INVALID_ARGUMENT or
+/// INSECURE.
+///
+/// # Safety
+/// As tokenkit_config_set_token_endpoint().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_device_authorization_endpoint(
+    config: *mut tokenkit_config,
+    url: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    set_endpoint(config, url, "device_authorization_endpoint", err, |c| &mut c.device_authorization_endpoint)
+}
+
+/// Sets the revocation endpoint (RFC 7009, or Nest's DELETE base URL). Copied. Returns OK,
+/// INVALID_ARGUMENT or INSECURE.
+///
+/// # Safety
+/// As tokenkit_config_set_token_endpoint().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_revocation_endpoint(
+    config: *mut tokenkit_config,
+    url: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    set_endpoint(config, url, "revocation_endpoint", err, |c| &mut c.revocation_endpoint)
+}
+
+/// Sets the introspection endpoint (RFC 7662). Copied. Returns OK, INVALID_ARGUMENT or INSECURE.
+///
+/// # Safety
+/// As tokenkit_config_set_token_endpoint().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_introspection_endpoint(
+    config: *mut tokenkit_config,
+    url: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    set_endpoint(config, url, "introspection_endpoint", err, |c| &mut c.introspection_endpoint)
+}
+
+/// Sets how tokens are revoked: one of tokenkit_revocation_style. Returns OK or INVALID_ARGUMENT.
+///
+/// # Safety
+/// As tokenkit_config_set_auth_method().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_revocation_style(
+    config: *mut tokenkit_config,
+    style: i32,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        c.revocation_style = match style {
+            0 => RevocationStyle::Rfc7009,
+            1 => RevocationStyle::NestDelete,
+            other => return Err(Error::invalid_argument(format!("revocation style {other} is not a tokenkit_revocation_style"))),
+        };
+        Ok(())
+    })
+}
+
+/// Sets the retry policy for refresh, client credentials, device polling, revocation, introspection
+/// and discovery (never for an authorization code, which is single-use): up to `max_retries` more
+/// attempts after transport failures, timeouts, HTTP 5xx and 429, waiting a random time below
+/// `base_delay_ms` × 2^n, or the server's Retry-After, capped at `max_delay_ms`. `max_retries` 0
+/// turns retrying off. Default: 3 retries, 200 ms base, 10 s cap. Returns OK or INVALID_ARGUMENT.
+///
+/// # Safety
+/// As tokenkit_config_set_auth_method().
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_retry(
+    config: *mut tokenkit_config,
+    max_retries: u32,
+    base_delay_ms: u64,
+    max_delay_ms: u64,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        if max_delay_ms < base_delay_ms {
+            return Err(Error::invalid_argument("max_delay_ms must not be less than base_delay_ms"));
+        }
+        c.retry = RetryPolicy {
+            max_retries,
+            base_delay: Duration::from_millis(base_delay_ms),
+            max_delay: Duration::from_millis(max_delay_ms),
+        };
+        Ok(())
+    })
+}
+
+/// Applies a provider preset: "nest" (legacy Works with Nest: its authorization and token
+/// endpoints, client_secret_post, DELETE revocation) or "google-nest" (Device Access:
+/// `project_id` required; Google's endpoints, scope sdm.service, access_type=offline,
+/// prompt=consent). The client id and secret still have to be set. Returns OK or INVALID_ARGUMENT
+/// (unknown preset, missing project_id).
+///
+/// # Safety
+/// As tokenkit_config_set_token_endpoint(); `project_id` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_apply_preset(
+    config: *mut tokenkit_config,
+    name: *const c_char,
+    project_id: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        let name = required_str(name, "name")?;
+        let project_id = optional_str(project_id, "project_id")?;
+        c.apply_preset(name, project_id)
+    })
+}
+
+/// Fetches the metadata of `issuer` (RFC 8414 `/.well-known/oauth-authorization-server`, then
+/// OpenID Connect `/.well-known/openid-configuration`), checks that it names exactly this issuer,
+/// and sets the config's endpoints and issuer from it (endpoints it lacks are left as they were).
+/// Uses the config's timeouts, CA files and retry policy, so set those first. When
+/// `metadata_json` is not NULL, stores the document there (a new string freed with
+/// tokenkit_string_free()). Returns OK, INVALID_ARGUMENT, INSECURE, PROTOCOL_ERROR (issuer
+/// mismatch, bad JSON, no token_endpoint), HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT or TLS_ERROR.
+///
+/// # Safety
+/// As tokenkit_config_set_token_endpoint(); `metadata_json` is NULL or a place for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_discover(
+    config: *mut tokenkit_config,
+    issuer: *const c_char,
+    metadata_json: *mut *mut c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    with_config(config, err, |c| {
+        let issuer = required_str(issuer, "issuer")?;
+        let metadata = discover(c, issuer)?;
+        c.apply_metadata(&metadata)?;
+        if !metadata_json.is_null() {
+            *metadata_json = owned_c_string(&metadata.raw_json);
+        }
+        Ok(())
+    })
 }
 
 /// Frees a config, zeroizing the client secret. NULL is accepted.

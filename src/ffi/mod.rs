@@ -10,10 +10,15 @@
 //! - Every `_free` accepts NULL. Strings tokenkit returns are freed with `tokenkit_string_free`.
 //! - No panic crosses the boundary: each export runs inside `catch_unwind`.
 
+pub mod authorize;
+pub mod cancel;
 pub mod client;
 pub mod config;
+pub mod device;
 pub mod error;
+pub mod introspection;
 pub mod params;
+pub mod source;
 pub mod token;
 
 use std::ffi::{c_char, CStr, CString};
@@ -46,6 +51,8 @@ pub enum tokenkit_status {
     TOKENKIT_STATUS_INSECURE = 8,
     /// A bug in tokenkit was caught before it could reach the caller. Please report it.
     TOKENKIT_STATUS_INTERNAL_ERROR = 9,
+    /// The application cancelled the wait through a tokenkit_cancel (sign-in, device flow).
+    TOKENKIT_STATUS_CANCELLED = 10,
 }
 
 impl tokenkit_status {
@@ -61,6 +68,7 @@ impl tokenkit_status {
             ErrorKind::Protocol => TOKENKIT_STATUS_PROTOCOL_ERROR,
             ErrorKind::Insecure => TOKENKIT_STATUS_INSECURE,
             ErrorKind::Internal => TOKENKIT_STATUS_INTERNAL_ERROR,
+            ErrorKind::Cancelled => TOKENKIT_STATUS_CANCELLED,
         }
     }
 }
@@ -157,7 +165,8 @@ pub extern "C" fn tokenkit_abi_version() -> u32 {
 }
 
 /// A stable lower-case name for a status ("ok", "invalid_argument", "oauth_error", "http_error",
-/// "transport_error", "timeout", "tls_error", "protocol_error", "insecure", "internal_error"), or
+/// "transport_error", "timeout", "tls_error", "protocol_error", "insecure", "internal_error",
+/// "cancelled"), or
 /// "unknown" for a number tokenkit never returns. Static storage: never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn tokenkit_status_name(status: i32) -> *const c_char {
@@ -172,6 +181,7 @@ pub extern "C" fn tokenkit_status_name(status: i32) -> *const c_char {
         7 => "protocol_error\0",
         8 => "insecure\0",
         9 => "internal_error\0",
+        10 => "cancelled\0",
         _ => "unknown\0",
     };
     name.as_ptr().cast()

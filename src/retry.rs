@@ -1,0 +1,68 @@
+//! Retries for requests that may be repeated: transport failures, timeouts, HTTP 5xx and 429, with
+//! capped exponential backoff and full jitter, honouring Retry-After. Never used for an
+//! authorization code exchange, which is single-use (RFC 6749 §4.1.2).
+
+use std::time::Duration;
+
+use crate::error::{Error, ErrorKind, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt; 0 turns retrying off.
+    pub max_retries: u32,
+    /// The first backoff; each retry doubles it, up to `max_delay`.
+    pub base_delay: Duration,
+    /// The cap on one wait, Retry-After included.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_retries: 3, base_delay: Duration::from_millis(200), max_delay: Duration::from_secs(10) }
+    }
+}
+
+impl RetryPolicy {
+    pub fn disabled() -> Self {
+        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
+    }
+
+    /// Whether a failed attempt may be repeated.
+    pub fn is_retryable(err: &Error) -> bool {
+        matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout)
+            || err.http_status().is_some_and(|s| s == 429 || (500..=599).contains(&s))
+    }
+
+    /// How long to wait before retry number `retry` (0-based): the server's Retry-After when it
+    /// sent one, else a random point below the exponential backoff (full jitter), both capped.
+    pub fn delay(&self, retry: u32, err: &Error) -> Duration {
+        if let Some(after) = err.retry_after() {
+            return after.min(self.max_delay);
+        }
+        let ceiling = self.base_delay.saturating_mul(1u32 << retry.min(16)).min(self.max_delay);
+        ceiling.mul_f64(random_unit())
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the retries are spent.
+    pub fn run<T>(&self, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+        let mut retry = 0;
+        loop {
+            match attempt() {
+                Err(e) if retry < self.max_retries && Self::is_retryable(&e) => {
+                    std::thread::sleep(self.delay(retry, &e));
+                    retry += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// A uniform number in [0, 1) from the OS's CSPRNG (jitter need not be secret, but this is at hand).
+fn random_unit() -> f64 {
+    let mut bytes = [0u8; 8];
+    if crate::pkce::fill_random(&mut bytes).is_err() {
+        return 0.5;
+    }
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}

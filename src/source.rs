@@ -1,0 +1,143 @@
+//! A token source: hands out a valid access token, refreshing it when it is within `skew` of expiry
+//! or on demand. One refresh is in flight at a time however many threads ask; the others wait and
+//! share its result. A cached token is returned under a read lock, without a network call.
+//! When the server sends no new refresh token the old one is kept (RFC 6749 §6); every change of
+//! token reaches `on_change`, so a rotated refresh token can be persisted.
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::token::Token;
+
+pub const DEFAULT_SKEW: Duration = Duration::from_secs(60);
+
+/// Called with the new token after every successful refresh, on the refreshing thread, while the
+/// refresh lock is held (so calls never overlap). It must not refresh the same source.
+pub type OnChange = Box<dyn Fn(&Token) + Send + Sync>;
+
+pub struct TokenSource {
+    client: Arc<Client>,
+    skew: Duration,
+    on_change: Option<OnChange>,
+    state: RwLock<State>,
+    /// Held for the whole of a refresh, so there is one at a time.
+    refresh_lock: Mutex<()>,
+}
+
+struct State {
+    token: Option<Token>,
+    refresh_token: Option<Secret>,
+    /// Bumped by every refresh attempt, so a waiter can tell that one finished while it waited.
+    generation: u64,
+    last_error: Option<Error>,
+}
+
+impl TokenSource {
+    /// A source from a token, or from a refresh token alone (the first use then refreshes).
+    pub fn new(
+        client: Arc<Client>,
+        token: Option<Token>,
+        refresh_token: Option<Secret>,
+        skew: Duration,
+        on_change: Option<OnChange>,
+    ) -> Result<TokenSource> {
+        let refresh_token = refresh_token.or_else(|| token.as_ref().and_then(|t| t.refresh_secret().cloned()));
+        if token.is_none() && refresh_token.is_none() {
+            return Err(Error::invalid_argument("a token source needs a token or a refresh token"));
+        }
+        Ok(TokenSource {
+            client,
+            skew,
+            on_change,
+            state: RwLock::new(State { token, refresh_token, generation: 0, last_error: None }),
+            refresh_lock: Mutex::new(()),
+        })
+    }
+
+    /// A source from what `to_saved_json` wrote (or any JSON with at least a refresh_token).
+    pub fn from_saved_json(client: Arc<Client>, json: &str, skew: Duration, on_change: Option<OnChange>) -> Result<TokenSource> {
+        let value: Value = serde_json::from_str(json).map_err(|_| Error::invalid_argument("saved token: not JSON"))?;
+        let token = if value.get("access_token").is_some() { Some(Token::from_saved_json(json)?) } else { None };
+        let refresh_token = value.get("refresh_token").and_then(Value::as_str).filter(|t| !t.is_empty()).map(Secret::from);
+        TokenSource::new(client, token, refresh_token, skew, on_change)
+    }
+
+    /// A token whose access token is fresh, refreshing first if needed.
+    pub fn token(&self) -> Result<Token> {
+        let seen = {
+            let state = self.read();
+            match &state.token {
+                Some(t) if t.is_fresh(self.skew) => return Ok(t.clone()),
+                _ => state.generation,
+            }
+        };
+        self.refresh_after(seen)
+    }
+
+    /// Refreshes now, whatever the expiry. Threads that ask together share one refresh.
+    pub fn refresh(&self) -> Result<Token> {
+        let seen = self.read().generation;
+        self.refresh_after(seen)
+    }
+
+    /// The current token without any network call (None before the first refresh of a source made
+    /// from a refresh token alone).
+    pub fn current(&self) -> Option<Token> {
+        self.read().token.clone()
+    }
+
+    /// The state to persist: the current token, or just the refresh token.
+    pub fn to_saved_json(&self) -> Zeroizing<String> {
+        let state = self.read();
+        match (&state.token, &state.refresh_token) {
+            (Some(t), _) => t.to_saved_json(),
+            (None, Some(rt)) => Zeroizing::new(serde_json::json!({ "refresh_token": rt.expose() }).to_string()),
+            (None, None) => Zeroizing::new("{}".to_owned()),
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Refreshes unless another refresh finished since generation `seen`, whose result is shared.
+    fn refresh_after(&self, seen: u64) -> Result<Token> {
+        let _one_at_a_time = self.refresh_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let refresh_token = {
+            let state = self.read();
+            if state.generation != seen {
+                return match (&state.last_error, &state.token) {
+                    (Some(e), _) => Err(e.clone()),
+                    (None, Some(t)) => Ok(t.clone()),
+                    (None, None) => Err(Error::invalid_argument("no token is available")),
+                };
+            }
+            state.refresh_token.clone().ok_or_else(|| {
+                Error::invalid_argument("the access token has expired and there is no refresh token; sign in again")
+            })?
+        };
+        let result = self.client.refresh(refresh_token.expose(), None, &[]).map(|t| t.keep_refresh_token(Some(&refresh_token)));
+        {
+            let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+            state.generation += 1;
+            match &result {
+                Ok(token) => {
+                    state.refresh_token = token.refresh_secret().cloned();
+                    state.token = Some(token.clone());
+                    state.last_error = None;
+                }
+                Err(e) => state.last_error = Some(e.clone()),
+            }
+        }
+        if let (Ok(token), Some(on_change)) = (&result, &self.on_change) {
+            on_change(token);
+        }
+        result
+    }
+}

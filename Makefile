@@ -53,14 +53,19 @@ test-c: lib
 	@mkdir -p $(CTEST)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread tests/c/test_abi.c -o $(CTEST)/test_abi_shared $(SHARED_LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread tests/c/test_abi.c -o $(CTEST)/test_abi_static $(STATIC_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread tests/c/test_flows.c -o $(CTEST)/test_flows_shared $(SHARED_LIBS)
 	$(WITH_SERVERS) $(VALGRIND) $(CTEST)/test_abi_shared
 	$(WITH_SERVERS) $(VALGRIND) $(CTEST)/test_abi_static
+	$(WITH_SERVERS) $(VALGRIND) $(CTEST)/test_flows_shared
 
 test-cli: cli
 	$(WITH_SERVERS) tests/cli/test_cli.sh $(CLI_DIR)
 
 # Against oidc-provider (npm), a certified server nobody on this project wrote; needs Node.js.
 test-interop: cli
+	@mkdir -p $(CTEST)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread tests/interop/test_interop.c -o $(CTEST)/test_interop $(SHARED_LIBS)
+	tests/interop/run.sh $(VALGRIND) $(CTEST)/test_interop
 	tests/interop/test_cli.sh $(CLI_DIR)
 
 bench: lib

@@ -9,7 +9,36 @@
 //! and, with --port-file, writes the same URL to PATH atomically. Set
 //! MOCK_SERVER_VERBOSE=1 for one stderr line per request (secrets never logged).
 //!
-//! Endpoints: POST /token, POST /mint, POST /echo, POST /fault/<mode>.
+//! The issuer is that base URL, `http://127.0.0.1:PORT`. Endpoints:
+//!
+//!   POST /token                  grant_type authorization_code | refresh_token |
+//!                                client_credentials | urn:ietf:params:oauth:grant-type:device_code;
+//!                                optional mock_expires_in=SECONDS for the access token
+//!   GET  /authorize              RFC 6749 §4.1 + PKCE S256, loopback redirect_uri only (RFC 8252);
+//!                                302 with code, state, iss (RFC 9207); optional mock_behavior=
+//!                                deny | wrong-state | wrong-iss | no-iss | no-code
+//!   POST /device_authorization   RFC 8628 §3.1; scope, optional mock_behavior=approve | slow_down |
+//!                                deny | expire | never | google, mock_interval=N | absent,
+//!                                mock_expires_in=N (device code lifetime)
+//!   GET  /device                 placeholder verification page (codes are approved by mock_behavior)
+//!   POST /revoke                 RFC 7009; token, optional token_type_hint
+//!   DELETE /oauth2/access_tokens/<token>   Nest-style revocation: 204, or 404 if unknown
+//!   POST /introspect             RFC 7662; confidential clients only
+//!   GET  /.well-known/oauth-authorization-server[/<tenant>]   RFC 8414 metadata
+//!   GET  [/<tenant>]/.well-known/openid-configuration         the same, OIDC path style
+//!                                tenant: tenant1 (issuer <issuer>/tenant1), evil (lies about its
+//!                                issuer), broken (invalid JSON)
+//!   POST /flaky/<N>/<key>/token     first N requests per key: 503, Retry-After: 0; then /token
+//!   POST /flaky429/<N>/<key>/token  the same with 429, Retry-After: 1
+//!   GET  /stats                  request counters and device poll spacing, for assertions
+//!   POST /mint                   a one-time code bound to client_id, redirect_uri, code_challenge, scope
+//!   POST /echo                   a valid token response reflecting the request
+//!   POST /fault/<mode>           token endpoints that misbehave on purpose (see CANNED)
+//!
+//! Client authentication (token, device authorization, revocation, introspection):
+//! demo-client / demo-secret (client_secret_post), basic-client / "basic secret:+&/é"
+//! (client_secret_basic), public-client (none), rotating-client / rotating-secret
+//! (client_secret_post; refresh grants rotate the refresh token).
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -57,13 +86,16 @@ struct Client {
     id: &'static str,
     secret: &'static str,
     method: AuthMethod,
+    /// Refresh grants return a new refresh token and invalidate the old one.
+    rotates: bool,
 }
 
-const CLIENTS: [Client; 3] = [
-    Client { id: "demo-client", secret: "demo-secret", method: AuthMethod::Post },
+const CLIENTS: [Client; 4] = [
+    Client { id: "demo-client", secret: "demo-secret", method: AuthMethod::Post, rotates: false },
     // The secret has every character that breaks naive Basic encoding.
-    Client { id: "basic-client", secret: "basic secret:+&/é", method: AuthMethod::Basic },
-    Client { id: "public-client", secret: "", method: AuthMethod::None },
+    Client { id: "basic-client", secret: "basic secret:+&/é", method: AuthMethod::Basic, rotates: false },
+    Client { id: "public-client", secret: "", method: AuthMethod::None, rotates: false },
+    Client { id: "rotating-client", secret: "rotating-secret", method: AuthMethod::Post, rotates: true },
 ];
 
 // ---------------------------------------------------------------------------
@@ -77,16 +109,54 @@ struct CodeGrant {
     scope: Option<String>,
 }
 
-struct RefreshGrant {
-    client_id: &'static str,
-    scope: String,
-}
-
 /// Pending and used codes under one lock so "check then consume" is atomic.
 #[derive(Default)]
 struct Codes {
     pending: HashMap<String, CodeGrant>,
     used: HashSet<String>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum TokenKind {
+    Access,
+    Refresh,
+}
+
+/// Every access and refresh token issued, so that refresh, revocation and
+/// introspection all see one truth.
+struct TokenRecord {
+    kind: TokenKind,
+    client_id: &'static str,
+    scope: String,
+    issued: SystemTime,
+    lifetime: Duration,
+    revoked: bool,
+}
+
+impl TokenRecord {
+    fn expiry(&self) -> SystemTime {
+        self.issued + self.lifetime
+    }
+
+    fn active(&self) -> bool {
+        !self.revoked && SystemTime::now() < self.expiry()
+    }
+}
+
+/// Refresh tokens need some `exp` for introspection; long enough never to
+/// matter within a test run.
+const REFRESH_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Counters behind GET /stats; device poll spacing lives with the device grants.
+#[derive(Default)]
+struct Stats {
+    token_requests: u64,
+    /// Indexed like GRANT_TYPES.
+    by_grant: [u64; 4],
+    revocations: u64,
+    introspections: u64,
+    /// Requests per /flaky key (both flavours share a key's counter).
+    flaky: HashMap<String, u64>,
 }
 
 struct State {
@@ -95,7 +165,9 @@ struct State {
     serial: AtomicU64,
     urandom: Mutex<Option<File>>,
     codes: Mutex<Codes>,
-    refresh: Mutex<HashMap<String, RefreshGrant>>,
+    tokens: Mutex<HashMap<String, TokenRecord>>,
+    devices: Mutex<HashMap<String, DeviceGrant>>,
+    stats: Mutex<Stats>,
 }
 
 impl State {
@@ -103,8 +175,13 @@ impl State {
         self.serial.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// 16 hex digits from /dev/urandom (one shared handle: one syscall per token).
-    fn random_hex(&self) -> String {
+    /// The base URL doubles as the issuer identifier (RFC 8414 §2, RFC 9207).
+    fn issuer(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// From /dev/urandom (one shared handle: one syscall per token).
+    fn random_bytes(&self) -> [u8; 8] {
         let mut bytes = [0u8; 8];
         let ok = lock(&self.urandom).as_mut().is_some_and(|f| f.read_exact(&mut bytes).is_ok());
         if !ok {
@@ -114,11 +191,20 @@ impl State {
                 .map_or(0, |d| d.as_nanos() as u64);
             bytes = splitmix(nanos ^ self.next_serial().rotate_left(32)).to_le_bytes();
         }
-        bytes.iter().fold(String::with_capacity(16), |mut s, b| {
+        bytes
+    }
+
+    /// 16 hex digits.
+    fn random_hex(&self) -> String {
+        self.random_bytes().iter().fold(String::with_capacity(16), |mut s, b| {
             let _ = write!(s, "{b:02x}");
             s
         })
     }
+}
+
+fn unix_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 fn splitmix(mut x: u64) -> u64 {
@@ -221,7 +307,9 @@ fn main() {
         serial: AtomicU64::new(1),
         urandom: Mutex::new(File::open("/dev/urandom").ok()),
         codes: Mutex::new(codes),
-        refresh: Mutex::new(HashMap::new()),
+        tokens: Mutex::new(HashMap::new()),
+        devices: Mutex::new(HashMap::new()),
+        stats: Mutex::new(Stats::default()),
     });
 
     for conn in listener.incoming() {
@@ -246,6 +334,8 @@ fn main() {
 struct Request {
     method: String,
     path: String,
+    /// Raw query string, without the '?'.
+    query: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
     keep_alive: bool,
@@ -337,9 +427,9 @@ fn read_request(r: &mut BufReader<TcpStream>) -> Result<Option<Request>, ReadErr
             break;
         }
     }
-    let (method, path, http10) = parse_request_line(&line)?;
+    let (method, path, query, http10) = parse_request_line(&line)?;
     let headers = read_headers(r, &mut line)?;
-    let mut req = Request { method, path, headers, body: Vec::new(), keep_alive: false };
+    let mut req = Request { method, path, query, headers, body: Vec::new(), keep_alive: false };
 
     let connection = req.header("connection").unwrap_or("").to_ascii_lowercase();
     let has_token = |t: &str| connection.split(',').any(|c| c.trim() == t);
@@ -379,7 +469,8 @@ fn read_request(r: &mut BufReader<TcpStream>) -> Result<Option<Request>, ReadErr
     Ok(Some(req))
 }
 
-fn parse_request_line(line: &[u8]) -> Result<(String, String, bool), ReadError> {
+/// (method, path, query, is HTTP/1.0)
+fn parse_request_line(line: &[u8]) -> Result<(String, String, String, bool), ReadError> {
     let text = std::str::from_utf8(line).map_err(|_| bad("request line is not UTF-8"))?;
     let mut parts = text.split(' ');
     let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
@@ -399,8 +490,8 @@ fn parse_request_line(line: &[u8]) -> Result<(String, String, bool), ReadError> 
         .strip_prefix("http://")
         .and_then(|t| t.find('/').map(|i| &t[i..]))
         .unwrap_or(target);
-    let path = target.split_once('?').map_or(target, |(p, _)| p);
-    Ok((method.to_string(), path.to_string(), http10))
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    Ok((method.to_string(), path.to_string(), query.to_string(), http10))
 }
 
 fn read_headers(r: &mut BufReader<TcpStream>, line: &mut Vec<u8>) -> Result<Vec<(String, String)>, ReadError> {
@@ -487,20 +578,27 @@ fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         201 => "Created",
+        204 => "No Content",
+        302 => "Found",
         307 => "Temporary Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Payload Too Large",
+        429 => "Too Many Requests",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Unknown",
     }
 }
 
+/// An empty `content_type` sends no Content-Type (for 204).
 fn head(status: u16, content_type: &str, headers: &[(&str, String)], length: Option<usize>, close: bool) -> Vec<u8> {
-    let mut h = format!("HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\n", reason(status));
+    let mut h = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    if !content_type.is_empty() {
+        let _ = write!(h, "Content-Type: {content_type}\r\n");
+    }
     h.push_str("Cache-Control: no-store\r\nServer: tokenkit-mock\r\n");
     if let Some(len) = length {
         let _ = write!(h, "Content-Length: {len}\r\n");
@@ -518,7 +616,9 @@ fn head(status: u16, content_type: &str, headers: &[(&str, String)], length: Opt
 /// Head and body leave in one write: separate small writes would hit Nagle /
 /// delayed-ACK stalls on keep-alive connections.
 fn write_response(mut out: &TcpStream, resp: &Response, keep_alive: bool) -> io::Result<()> {
-    let mut buf = head(resp.status, resp.content_type, &resp.headers, Some(resp.body.len()), !keep_alive);
+    // RFC 9110 §8.6: a 204 must not carry Content-Length (it never has a body).
+    let length = (resp.status != 204).then_some(resp.body.len());
+    let mut buf = head(resp.status, resp.content_type, &resp.headers, length, !keep_alive);
     buf.extend_from_slice(&resp.body);
     out.write_all(&buf)
 }
@@ -594,25 +694,70 @@ fn not_found() -> Response {
     json(404, r#"{"error":"not_found"}"#.into())
 }
 
-fn method_not_allowed() -> Response {
-    oauth_error(405, "invalid_request", "method not allowed").with_header("Allow", "POST")
+fn method_not_allowed(allow: &'static str) -> Response {
+    oauth_error(405, "invalid_request", "method not allowed").with_header("Allow", allow)
 }
 
 fn route(st: &State, req: &Request) -> Reply {
-    let post = req.method == "POST";
     if let Some(mode) = req.path.strip_prefix("/fault/") {
-        if !post {
-            return Reply::Send(method_not_allowed());
+        if req.method != "POST" {
+            return Reply::Send(method_not_allowed("POST"));
         }
         return fault(st, req, mode).unwrap_or_else(|| Reply::Send(not_found()));
     }
-    Reply::Send(match (req.path.as_str(), post) {
-        ("/token" | "/mint" | "/echo", false) => method_not_allowed(),
-        ("/token", true) => token_endpoint(st, req),
-        ("/mint", true) => mint(st, req),
-        ("/echo", true) => echo(req),
-        _ => not_found(),
-    })
+    Reply::Send(route_plain(st, req))
+}
+
+/// Every path answers one method; any other gets 405. Unknown paths are 404
+/// whatever the method.
+fn route_plain(st: &State, req: &Request) -> Response {
+    let only = |method: &'static str, handler: &dyn Fn() -> Response| {
+        if req.method == method {
+            handler()
+        } else {
+            method_not_allowed(method)
+        }
+    };
+    let path = req.path.as_str();
+    match path {
+        "/token" => return only("POST", &|| token_endpoint(st, req)),
+        "/mint" => return only("POST", &|| mint(st, req)),
+        "/echo" => return only("POST", &|| echo(req)),
+        "/authorize" => return only("GET", &|| answer(authorize(st, req))),
+        "/device_authorization" => return only("POST", &|| answer(device_authorization(st, req))),
+        "/device" => return only("GET", &device_page),
+        "/revoke" => return only("POST", &|| answer(revoke(st, req))),
+        "/introspect" => return only("POST", &|| answer(introspect(st, req))),
+        "/stats" => return only("GET", &|| stats(st)),
+        _ => {}
+    }
+    if let Some(token) = path.strip_prefix("/oauth2/access_tokens/") {
+        return only("DELETE", &|| nest_revoke(st, token));
+    }
+    if let Some(flaky) = parse_flaky(path) {
+        return only("POST", &|| flaky_token(st, req, &flaky));
+    }
+    if let Some(tenant) = discovery_tenant(path) {
+        return only("GET", &|| discovery(st, tenant));
+    }
+    not_found()
+}
+
+/// Absent method means S256 here (not RFC 7636's "plain"): plain is unsupported.
+fn pkce_challenge(form: &Form) -> Result<Option<&str>, &'static str> {
+    let challenge = form.get("code_challenge");
+    match (form.get("code_challenge_method"), challenge) {
+        (Some("S256"), Some(_)) | (None, _) => Ok(challenge),
+        (Some("S256"), None) => Err("missing code_challenge"),
+        (Some(_), _) => Err("only S256 is supported"),
+    }
+}
+
+/// Stores a one-time code for the token endpoint's authorization_code grant.
+fn mint_code(st: &State, grant: CodeGrant) -> String {
+    let code = format!("mint-{}-{}", st.next_serial(), st.random_hex());
+    lock(&st.codes).pending.insert(code.clone(), grant);
+    code
 }
 
 /// POST /mint: a one-time code bound to client, redirect_uri, PKCE and scope.
@@ -624,22 +769,39 @@ fn mint(st: &State, req: &Request) -> Response {
     let Some(client_id) = form.get("client_id") else {
         return oauth_error(400, "invalid_request", "missing client_id");
     };
-    let challenge = form.get("code_challenge");
-    // Absent method means S256 here (not RFC 7636's "plain"): plain is unsupported.
-    match (form.get("code_challenge_method"), challenge) {
-        (Some("S256"), Some(_)) | (None, _) => {}
-        (Some("S256"), None) => return oauth_error(400, "invalid_request", "missing code_challenge"),
-        (Some(_), _) => return oauth_error(400, "invalid_request", "only S256 is supported"),
-    }
-    let code = format!("mint-{}-{}", st.next_serial(), st.random_hex());
+    let challenge = match pkce_challenge(&form) {
+        Ok(c) => c,
+        Err(msg) => return oauth_error(400, "invalid_request", msg),
+    };
     let grant = CodeGrant {
         client_id: Some(client_id.to_string()),
         redirect_uri: form.get("redirect_uri").map(str::to_string),
         challenge: challenge.map(str::to_string),
         scope: form.get("scope").map(str::to_string),
     };
-    lock(&st.codes).pending.insert(code.clone(), grant);
-    Response::new(200, TEXT, code)
+    Response::new(200, TEXT, mint_code(st, grant))
+}
+
+/// GET /stats: counters since start, so tests can assert on request counts
+/// and on how a device-flow client spaced its polls.
+fn stats(st: &State) -> Response {
+    let device_polls = device_polls_json(st);
+    let s = lock(&st.stats);
+    let by_grant: Vec<String> =
+        GRANT_TYPES.iter().zip(s.by_grant).map(|((_, short), n)| format!("{}:{n}", js(short))).collect();
+    let mut flaky: Vec<String> = s.flaky.iter().map(|(key, n)| format!("{}:{n}", js(key))).collect();
+    flaky.sort();
+    json(
+        200,
+        format!(
+            r#"{{"token_requests":{},"by_grant":{{{}}},"device_polls":{device_polls},"revocations":{},"introspections":{},"flaky":{{{}}}}}"#,
+            s.token_requests,
+            by_grant.join(","),
+            s.revocations,
+            s.introspections,
+            flaky.join(","),
+        ),
+    )
 }
 
 /// POST /echo: a valid token response that also reflects what arrived, so
@@ -712,7 +874,30 @@ fn form_decode(s: &[u8]) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// Grant types the token endpoint serves, with their names in /stats.
+const GRANT_TYPES: [(&str, &str); 4] = [
+    ("authorization_code", "authorization_code"),
+    ("refresh_token", "refresh_token"),
+    ("client_credentials", "client_credentials"),
+    (DEVICE_GRANT, "device_code"),
+];
+
+const DEFAULT_EXPIRES_IN: u64 = 3600;
+
+/// An optional whole number of seconds. u32 keeps `now + secs` far from
+/// overflowing SystemTime/Instant arithmetic (which would panic).
+fn form_secs(form: &Form, key: &str, default: u64) -> Result<u64, Response> {
+    match form.get(key).map(str::parse::<u32>) {
+        None => Ok(default),
+        Some(Ok(n)) => Ok(u64::from(n)),
+        Some(Err(_)) => Err(oauth_error(400, "invalid_request", &format!("{key} must be a number of seconds"))),
+    }
+}
+
 fn token_endpoint(st: &State, req: &Request) -> Response {
+    lock(&st.stats).token_requests += 1;
     let form = match parse_form(&req.body) {
         Ok(f) => f,
         Err(msg) => return oauth_error(400, "invalid_request", &msg),
@@ -720,14 +905,24 @@ fn token_endpoint(st: &State, req: &Request) -> Response {
     let Some(grant_type) = form.get("grant_type") else {
         return oauth_error(400, "invalid_request", "missing grant_type");
     };
+    // Counted before authentication: tests assert on what the client sent.
+    if let Some(i) = GRANT_TYPES.iter().position(|(g, _)| *g == grant_type) {
+        lock(&st.stats).by_grant[i] += 1;
+    }
     let client = match authenticate(req, &form) {
         Ok(c) => c,
         Err(resp) => return resp,
     };
+    // Lets tests get tokens that expire (or already have) without waiting an hour.
+    let ttl = match form_secs(&form, "mock_expires_in", DEFAULT_EXPIRES_IN) {
+        Ok(n) => n,
+        Err(resp) => return resp,
+    };
     match grant_type {
-        "authorization_code" => code_grant(st, client, &form),
-        "refresh_token" => refresh_grant(st, client, &form),
-        "client_credentials" => client_credentials_grant(st, client, &form),
+        "authorization_code" => code_grant(st, client, &form, ttl),
+        "refresh_token" => refresh_grant(st, client, &form, ttl),
+        "client_credentials" => client_credentials_grant(st, client, &form, ttl),
+        DEVICE_GRANT => device_grant(st, client, &form, ttl),
         _ => oauth_error(400, "unsupported_grant_type", "grant_type is not supported"),
     }
 }
@@ -821,7 +1016,7 @@ fn check_binding(grant: &CodeGrant, client: &Client, form: &Form) -> Result<(), 
     Ok(())
 }
 
-fn code_grant(st: &State, client: &'static Client, form: &Form) -> Response {
+fn code_grant(st: &State, client: &'static Client, form: &Form, ttl: u64) -> Response {
     let Some(code) = form.get("code") else {
         return oauth_error(400, "invalid_request", "missing code");
     };
@@ -833,46 +1028,74 @@ fn code_grant(st: &State, client: &'static Client, form: &Form) -> Response {
         return oauth_error(400, "invalid_grant", msg);
     }
     let scope = grant.scope.unwrap_or_else(|| "read".into());
-    let n = st.next_serial();
-    let access = format!("at-{n}-{}", st.random_hex());
-    let refresh = format!("rt-{n}-{}", st.random_hex());
-    let body = token_json(&access, Some(&refresh), &scope);
-    lock(&st.refresh).insert(refresh, RefreshGrant { client_id: client.id, scope });
-    body
+    issue(st, client, &scope, ttl, Some(&scope))
 }
 
-fn refresh_grant(st: &State, client: &Client, form: &Form) -> Response {
+fn refresh_grant(st: &State, client: &'static Client, form: &Form, ttl: u64) -> Response {
     let Some(token) = form.get("refresh_token") else {
         return oauth_error(400, "invalid_request", "missing refresh_token");
     };
-    let original = lock(&st.refresh).get(token).filter(|g| g.client_id == client.id).map(|g| g.scope.clone());
-    let Some(original) = original else {
+    let wanted: Vec<&str> = form.get("scope").unwrap_or("").split(' ').filter(|s| !s.is_empty()).collect();
+    let mut tokens = lock(&st.tokens);
+    let found = tokens.get_mut(token).filter(|r| r.kind == TokenKind::Refresh && r.client_id == client.id);
+    let Some(record) = found else {
         return oauth_error(400, "invalid_grant", "unknown refresh token");
     };
-    let wanted: Vec<&str> = form.get("scope").unwrap_or("").split(' ').filter(|s| !s.is_empty()).collect();
-    if !wanted.iter().all(|w| original.split(' ').any(|o| o == *w)) {
+    if !record.active() {
+        return oauth_error(400, "invalid_grant", "refresh token was revoked or has expired");
+    }
+    if !wanted.iter().all(|w| record.scope.split(' ').any(|o| o == *w)) {
         return oauth_error(400, "invalid_scope", "requested scope exceeds the original grant");
     }
-    let scope = if wanted.is_empty() { original } else { wanted.join(" ") };
-    let access = format!("at-{}-{}", st.next_serial(), st.random_hex());
-    // No refresh_token in the answer: the client must keep its old one.
-    token_json(&access, None, &scope)
+    // Rotation: the old token dies under the same lock that checked it, so
+    // two concurrent refreshes cannot both redeem it.
+    record.revoked |= client.rotates;
+    let original = record.scope.clone();
+    drop(tokens);
+    let scope = if wanted.is_empty() { original.clone() } else { wanted.join(" ") };
+    // Non-rotating clients get no refresh_token: they must keep their old one.
+    // A rotated token keeps the original grant's scope (RFC 6749 §6).
+    issue(st, client, &scope, ttl, client.rotates.then_some(original.as_str()))
 }
 
-fn client_credentials_grant(st: &State, client: &Client, form: &Form) -> Response {
+fn client_credentials_grant(st: &State, client: &'static Client, form: &Form, ttl: u64) -> Response {
     if client.method == AuthMethod::None {
         return oauth_error(400, "unauthorized_client", "public clients cannot use client_credentials");
     }
-    let access = format!("at-{}-{}", st.next_serial(), st.random_hex());
-    token_json(&access, None, form.get("scope").unwrap_or("read"))
+    issue(st, client, form.get("scope").unwrap_or("read"), ttl, None)
 }
 
-fn token_json(access: &str, refresh: Option<&str>, scope: &str) -> Response {
+/// Mints an access token living `ttl` seconds (plus a refresh token carrying
+/// `refresh_scope`), records both for refresh, revocation and introspection,
+/// and answers with the token response.
+fn issue(st: &State, client: &'static Client, scope: &str, ttl: u64, refresh_scope: Option<&str>) -> Response {
+    let n = st.next_serial();
+    let access = format!("at-{n}-{}", st.random_hex());
+    let refresh = refresh_scope.map(|s| (format!("rt-{n}-{}", st.random_hex()), s));
+    let issued = SystemTime::now();
+    let record = |kind, scope: &str, lifetime| TokenRecord {
+        kind,
+        client_id: client.id,
+        scope: scope.to_string(),
+        issued,
+        lifetime,
+        revoked: false,
+    };
+    let mut tokens = lock(&st.tokens);
+    tokens.insert(access.clone(), record(TokenKind::Access, scope, Duration::from_secs(ttl)));
+    if let Some((token, refresh_scope)) = &refresh {
+        tokens.insert(token.clone(), record(TokenKind::Refresh, refresh_scope, REFRESH_LIFETIME));
+    }
+    drop(tokens);
+    token_json(&access, refresh.as_ref().map(|(t, _)| t.as_str()), scope, ttl)
+}
+
+fn token_json(access: &str, refresh: Option<&str>, scope: &str, expires_in: u64) -> Response {
     let refresh = refresh.map(|r| format!(r#","refresh_token":{}"#, js(r))).unwrap_or_default();
     json(
         200,
         format!(
-            r#"{{"access_token":{},"token_type":"Bearer","expires_in":3600{refresh},"scope":{}}}"#,
+            r#"{{"access_token":{},"token_type":"Bearer","expires_in":{expires_in}{refresh},"scope":{}}}"#,
             js(access),
             js(scope)
         ),
@@ -896,6 +1119,535 @@ fn js(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+// ---------------------------------------------------------------------------
+// Shared by the endpoints below
+
+/// Handlers with many early exits return Err(response) and use `?`.
+type Handled = Result<Response, Response>;
+
+fn answer(result: Handled) -> Response {
+    result.unwrap_or_else(|resp| resp)
+}
+
+fn form_body(req: &Request) -> Result<Form, Response> {
+    parse_form(&req.body).map_err(|msg| oauth_error(400, "invalid_request", &msg))
+}
+
+/// application/x-www-form-urlencoded encoding (space as '+'), for the
+/// parameters /authorize appends to a redirect_uri.
+fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Authorization endpoint: GET /authorize (RFC 6749 §4.1, RFC 9207 iss)
+
+/// Scripted outcomes, so clients can be tested against denial, CSRF (state)
+/// and mix-up attacks (iss).
+#[derive(Clone, Copy, PartialEq)]
+enum AuthorizeBehavior {
+    Approve,
+    Deny,
+    WrongState,
+    WrongIss,
+    NoIss,
+    NoCode,
+}
+
+impl AuthorizeBehavior {
+    fn parse(value: Option<&str>) -> Option<Self> {
+        Some(match value {
+            None | Some("approve") => Self::Approve,
+            Some("deny") => Self::Deny,
+            Some("wrong-state") => Self::WrongState,
+            Some("wrong-iss") => Self::WrongIss,
+            Some("no-iss") => Self::NoIss,
+            Some("no-code") => Self::NoCode,
+            Some(_) => return None,
+        })
+    }
+}
+
+/// Until client and redirect_uri are validated, errors must not redirect
+/// (RFC 6749 §4.1.2.1); for simplicity every request error here is a page.
+fn bad_page(msg: &str) -> Response {
+    Response::new(400, HTML, format!("<html><body><h1>Bad Request</h1><p>{msg}</p></body></html>"))
+}
+
+/// RFC 8252 §7.3: native apps receive the redirect on a loopback address at
+/// any port. ASCII-only also keeps CR/LF out of the Location header.
+fn is_loopback_redirect(uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("http://") else {
+        return false;
+    };
+    // RFC 6749 §3.1.2: the redirection endpoint must not have a fragment.
+    if !uri.bytes().all(|b| b.is_ascii_graphic()) || uri.contains('#') {
+        return false;
+    }
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let (host, port_ok) = match authority.split_once(':') {
+        Some((host, port)) => (host, port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p > 0)),
+        None => (authority, true),
+    };
+    matches!(host, "127.0.0.1" | "localhost") && port_ok
+}
+
+/// Appends parameters, keeping any query the redirect_uri already has.
+fn with_query(uri: &str, params: &[(&str, String)]) -> String {
+    let sep = match uri.find('?') {
+        None => "?",
+        Some(_) if uri.ends_with(['?', '&']) => "",
+        Some(_) => "&",
+    };
+    let pairs: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect();
+    format!("{uri}{sep}{}", pairs.join("&"))
+}
+
+fn authorize(st: &State, req: &Request) -> Handled {
+    let q = parse_form(req.query.as_bytes()).map_err(|_| bad_page("malformed or repeated query parameter"))?;
+    let client_id = q.get("client_id").unwrap_or("");
+    if !CLIENTS.iter().any(|c| c.id == client_id) {
+        return Err(bad_page("unknown client_id"));
+    }
+    let redirect_uri = q.get("redirect_uri").filter(|u| is_loopback_redirect(u)).ok_or_else(|| {
+        bad_page("redirect_uri must be http://127.0.0.1:PORT/... or http://localhost:PORT/...")
+    })?;
+    if q.get("response_type") != Some("code") {
+        return Err(bad_page("response_type must be code"));
+    }
+    let behavior = AuthorizeBehavior::parse(q.get("mock_behavior")).ok_or_else(|| bad_page("unknown mock_behavior"))?;
+    let challenge = pkce_challenge(&q).map_err(bad_page)?;
+
+    let mut params: Vec<(&str, String)> = Vec::new();
+    match behavior {
+        AuthorizeBehavior::Deny => {
+            params.push(("error", "access_denied".into()));
+            params.push(("error_description", "The user denied access".into()));
+        }
+        AuthorizeBehavior::NoCode => {}
+        _ => {
+            let grant = CodeGrant {
+                client_id: Some(client_id.to_string()),
+                redirect_uri: Some(redirect_uri.to_string()),
+                challenge: challenge.map(str::to_string),
+                scope: q.get("scope").map(str::to_string),
+            };
+            params.push(("code", mint_code(st, grant)));
+        }
+    }
+    let state = if behavior == AuthorizeBehavior::WrongState { Some("not-the-state") } else { q.get("state") };
+    if let Some(state) = state {
+        params.push(("state", state.to_string()));
+    }
+    match behavior {
+        AuthorizeBehavior::NoIss => {}
+        AuthorizeBehavior::WrongIss => params.push(("iss", "http://evil.example".into())),
+        _ => params.push(("iss", st.issuer())),
+    }
+    Ok(Response::new(302, HTML, "").with_header("Location", with_query(redirect_uri, &params)))
+}
+
+// ---------------------------------------------------------------------------
+// Device authorization grant (RFC 8628)
+
+/// What the simulated user (or server) does while the client polls.
+#[derive(Clone, Copy, PartialEq)]
+enum DeviceBehavior {
+    /// Pending once, then a token.
+    Approve,
+    /// slow_down once, then a token.
+    SlowDown,
+    Deny,
+    Expire,
+    /// Pending forever: the client's own deadline has to end it.
+    Never,
+    /// Like Approve, with Google's non-standard response field names.
+    Google,
+}
+
+impl DeviceBehavior {
+    fn parse(value: Option<&str>) -> Option<Self> {
+        Some(match value {
+            None | Some("approve") => Self::Approve,
+            Some("slow_down") => Self::SlowDown,
+            Some("deny") => Self::Deny,
+            Some("expire") => Self::Expire,
+            Some("never") => Self::Never,
+            Some("google") => Self::Google,
+            Some(_) => return None,
+        })
+    }
+}
+
+const DEFAULT_DEVICE_EXPIRES_IN: u64 = 600;
+const DEFAULT_MOCK_INTERVAL: u64 = 1;
+/// RFC 8628 §3.2: the interval clients must assume when none is given;
+/// the server enforces it too.
+const RFC_DEFAULT_INTERVAL: u64 = 5;
+/// A poll this much early still counts as on time: clients that time polls
+/// from when they sent the previous one can land a hair early.
+const POLL_SLACK: Duration = Duration::from_millis(100);
+/// /stats lists polls of at most this many of the newest device codes.
+const STATS_DEVICE_CODES: usize = 50;
+/// RFC 8628 §6.1: consonants only, so no words and no look-alikes.
+const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
+
+struct DeviceGrant {
+    /// Creation order, for picking the newest codes in /stats.
+    seq: u64,
+    client_id: &'static str,
+    behavior: DeviceBehavior,
+    scope: String,
+    /// Seconds; grows by 5 with every slow_down (RFC 8628 §3.5).
+    interval: u64,
+    expires: Instant,
+    polls: u64,
+    /// Polls that passed the validity and pacing checks; they drive `behavior`.
+    answered: u64,
+    last_poll: Option<Instant>,
+    gaps_ms: Vec<u64>,
+    /// A device code yields its token once.
+    redeemed: bool,
+}
+
+/// "ABCD-EFGH"
+fn user_code(st: &State) -> String {
+    let letters: String = st.random_bytes().iter().map(|b| USER_CODE_ALPHABET[usize::from(b % 20)] as char).collect();
+    format!("{}-{}", &letters[..4], &letters[4..])
+}
+
+/// POST /device_authorization (RFC 8628 §3.1-3.2).
+fn device_authorization(st: &State, req: &Request) -> Handled {
+    let form = form_body(req)?;
+    let client = authenticate(req, &form)?;
+    let behavior = DeviceBehavior::parse(form.get("mock_behavior"))
+        .ok_or_else(|| oauth_error(400, "invalid_request", "unknown mock_behavior"))?;
+    // "absent" leaves interval out of the response, to test the client's 5 s default.
+    let interval = match form.get("mock_interval") {
+        Some("absent") => None,
+        _ => Some(form_secs(&form, "mock_interval", DEFAULT_MOCK_INTERVAL)?),
+    };
+    let expires_in = form_secs(&form, "mock_expires_in", DEFAULT_DEVICE_EXPIRES_IN)?;
+    let seq = st.next_serial();
+    let device_code = format!("dc-{seq}-{}", st.random_hex());
+    let user_code = user_code(st);
+    let grant = DeviceGrant {
+        seq,
+        client_id: client.id,
+        behavior,
+        scope: form.get("scope").unwrap_or("read").to_string(),
+        interval: interval.unwrap_or(RFC_DEFAULT_INTERVAL),
+        expires: Instant::now() + Duration::from_secs(expires_in),
+        polls: 0,
+        answered: 0,
+        last_poll: None,
+        gaps_ms: Vec::new(),
+        redeemed: false,
+    };
+    lock(&st.devices).insert(device_code.clone(), grant);
+
+    let uri = format!("{}/device", st.issuer());
+    let mut body = format!(r#"{{"device_code":{},"user_code":{}"#, js(&device_code), js(&user_code));
+    if behavior == DeviceBehavior::Google {
+        // Google spells it verification_url and has no _complete variant.
+        let _ = write!(body, r#","verification_url":{}"#, js(&uri));
+    } else {
+        let complete = format!("{uri}?user_code={user_code}");
+        let _ = write!(body, r#","verification_uri":{},"verification_uri_complete":{}"#, js(&uri), js(&complete));
+    }
+    let _ = write!(body, r#","expires_in":{expires_in}"#);
+    if let Some(interval) = interval {
+        let _ = write!(body, r#","interval":{interval}"#);
+    }
+    body.push('}');
+    Ok(json(200, body))
+}
+
+/// The answer to one poll of the token endpoint.
+enum Poll {
+    Pending,
+    SlowDown,
+    Denied,
+    Expired,
+    Invalid(&'static str),
+    Approved(String),
+}
+
+/// grant_type=urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4-3.5).
+fn device_grant(st: &State, client: &'static Client, form: &Form, ttl: u64) -> Response {
+    let Some(code) = form.get("device_code") else {
+        return oauth_error(400, "invalid_request", "missing device_code");
+    };
+    match poll_device(st, client, code) {
+        Poll::Approved(scope) => issue(st, client, &scope, ttl, Some(&scope)),
+        Poll::Pending => oauth_error(400, "authorization_pending", "the user has not answered yet"),
+        Poll::SlowDown => oauth_error(400, "slow_down", "polling too fast: interval increased by 5 seconds"),
+        Poll::Denied => oauth_error(400, "access_denied", "the user denied access"),
+        Poll::Expired => oauth_error(400, "expired_token", "the device code has expired"),
+        Poll::Invalid(msg) => oauth_error(400, "invalid_grant", msg),
+    }
+}
+
+/// Records the poll, then checks in order: the code is this client's and not
+/// yet redeemed, not expired, polled no faster than the interval; only then
+/// does the scripted behaviour decide.
+fn poll_device(st: &State, client: &Client, code: &str) -> Poll {
+    let now = Instant::now();
+    let mut devices = lock(&st.devices);
+    let Some(d) = devices.get_mut(code).filter(|d| d.client_id == client.id) else {
+        return Poll::Invalid("unknown device_code");
+    };
+    d.polls += 1;
+    let gap = d.last_poll.replace(now).map(|last| now - last);
+    if let Some(gap) = gap {
+        d.gaps_ms.push(gap.as_millis() as u64);
+    }
+    if d.redeemed {
+        return Poll::Invalid("device code was already used");
+    }
+    if now >= d.expires {
+        return Poll::Expired;
+    }
+    if gap.is_some_and(|g| g + POLL_SLACK < Duration::from_secs(d.interval)) {
+        d.interval += 5;
+        return Poll::SlowDown;
+    }
+    d.answered += 1;
+    let first = d.answered == 1;
+    match d.behavior {
+        DeviceBehavior::Approve | DeviceBehavior::Google if first => Poll::Pending,
+        DeviceBehavior::SlowDown if first => {
+            d.interval += 5;
+            Poll::SlowDown
+        }
+        DeviceBehavior::Approve | DeviceBehavior::Google | DeviceBehavior::SlowDown => {
+            d.redeemed = true;
+            Poll::Approved(d.scope.clone())
+        }
+        DeviceBehavior::Deny => Poll::Denied,
+        DeviceBehavior::Expire => Poll::Expired,
+        DeviceBehavior::Never => Poll::Pending,
+    }
+}
+
+/// {"<device_code>":{"polls":N,"gaps_ms":[..]},..} for the newest codes.
+fn device_polls_json(st: &State) -> String {
+    let devices = lock(&st.devices);
+    let mut newest: Vec<(&String, &DeviceGrant)> = devices.iter().collect();
+    newest.sort_by_key(|(_, d)| std::cmp::Reverse(d.seq));
+    newest.truncate(STATS_DEVICE_CODES);
+    let entries: Vec<String> = newest
+        .iter()
+        .rev()
+        .map(|(code, d)| {
+            let gaps: Vec<String> = d.gaps_ms.iter().map(u64::to_string).collect();
+            format!(r#"{}:{{"polls":{},"gaps_ms":[{}]}}"#, js(code), d.polls, gaps.join(","))
+        })
+        .collect();
+    format!("{{{}}}", entries.join(","))
+}
+
+/// GET /device: where verification_uri points; the mock's "user" is mock_behavior.
+fn device_page() -> Response {
+    Response::new(
+        200,
+        HTML,
+        "<html><body><h1>Device verification</h1><p>This mock server answers device codes by their mock_behavior; there is nothing to enter.</p></body></html>",
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Revocation (RFC 7009) and introspection (RFC 7662)
+
+/// POST /revoke
+fn revoke(st: &State, req: &Request) -> Handled {
+    lock(&st.stats).revocations += 1;
+    let form = form_body(req)?;
+    let client = authenticate(req, &form)?;
+    let token = form.get("token").ok_or_else(|| oauth_error(400, "invalid_request", "missing token"))?;
+    match form.get("token_type_hint") {
+        None | Some("access_token" | "refresh_token") => {}
+        Some(_) => return Err(oauth_error(400, "unsupported_token_type", "token_type_hint is not supported")),
+    }
+    // The hint only speeds up real servers' lookups (RFC 7009 §2.1), so either
+    // kind is revoked whatever it says. Unknown tokens, and other clients'
+    // tokens, are silently ignored (RFC 7009 §2.2).
+    if let Some(record) = lock(&st.tokens).get_mut(token).filter(|r| r.client_id == client.id) {
+        record.revoked = true;
+    }
+    Ok(Response::new(200, TEXT, ""))
+}
+
+/// DELETE /oauth2/access_tokens/<token>: Nest's API, where the token in the
+/// path is its own credential (no client authentication).
+fn nest_revoke(st: &State, segment: &str) -> Response {
+    lock(&st.stats).revocations += 1;
+    // Percent-decoding only: '+' is literal in a path.
+    let token = form_decode(segment.replace('+', "%2B").as_bytes()).unwrap_or_default();
+    let mut tokens = lock(&st.tokens);
+    match tokens.get_mut(&token).filter(|r| r.kind == TokenKind::Access) {
+        Some(record) => {
+            record.revoked = true;
+            Response::new(204, "", "")
+        }
+        None => not_found(),
+    }
+}
+
+/// POST /introspect
+fn introspect(st: &State, req: &Request) -> Handled {
+    lock(&st.stats).introspections += 1;
+    let form = form_body(req)?;
+    let client = authenticate(req, &form)?;
+    // Introspection is for resource servers, which can keep a secret.
+    if client.method == AuthMethod::None {
+        return Err(invalid_client(false));
+    }
+    let token = form.get("token").ok_or_else(|| oauth_error(400, "invalid_request", "missing token"))?;
+    let tokens = lock(&st.tokens);
+    // RFC 7662 §2.2: unknown, revoked and expired all look the same.
+    let Some(record) = tokens.get(token).filter(|r| r.active()) else {
+        return Ok(json(200, r#"{"active":false}"#.into()));
+    };
+    let token_type = match record.kind {
+        TokenKind::Access => "Bearer",
+        TokenKind::Refresh => "refresh_token",
+    };
+    Ok(json(
+        200,
+        format!(
+            r#"{{"active":true,"client_id":{},"scope":{},"token_type":{},"exp":{},"iat":{},"sub":"user-1","iss":{}}}"#,
+            js(record.client_id),
+            js(&record.scope),
+            js(token_type),
+            unix_secs(record.expiry()),
+            unix_secs(record.issued),
+            js(&st.issuer()),
+        ),
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// Discovery (RFC 8414, OpenID Connect Discovery 1.0)
+
+const WELL_KNOWN_OAUTH: &str = "/.well-known/oauth-authorization-server";
+const WELL_KNOWN_OIDC: &str = "/.well-known/openid-configuration";
+
+/// Issuers with a path, and servers that get their metadata wrong on purpose.
+#[derive(Clone, Copy)]
+enum Tenant {
+    Root,
+    /// Issuer <issuer>/tenant1.
+    Tenant1,
+    /// Claims issuer <issuer>/not-evil: clients must notice the mismatch (RFC 8414 §3.3).
+    Evil,
+    /// 200 with invalid JSON.
+    Broken,
+}
+
+const TENANTS: [(&str, Tenant); 4] =
+    [("", Tenant::Root), ("tenant1", Tenant::Tenant1), ("evil", Tenant::Evil), ("broken", Tenant::Broken)];
+
+/// RFC 8414 §3.1 inserts the well-known segment before the issuer's path
+/// (/.well-known/oauth-authorization-server/tenant1); OIDC Discovery §4
+/// appends it (/tenant1/.well-known/openid-configuration). Both are served.
+fn discovery_tenant(path: &str) -> Option<Tenant> {
+    let name = if path == WELL_KNOWN_OAUTH || path == WELL_KNOWN_OIDC {
+        ""
+    } else {
+        let inserted = path.strip_prefix(WELL_KNOWN_OAUTH).and_then(|p| p.strip_prefix('/'));
+        let appended = || path.strip_suffix(WELL_KNOWN_OIDC).and_then(|p| p.strip_prefix('/'));
+        inserted.or_else(appended).filter(|name| !name.is_empty())?
+    };
+    TENANTS.iter().find(|(n, _)| *n == name).map(|&(_, tenant)| tenant)
+}
+
+fn discovery(st: &State, tenant: Tenant) -> Response {
+    let base = st.issuer();
+    let issuer = match tenant {
+        Tenant::Root => base.clone(),
+        Tenant::Tenant1 => format!("{base}/tenant1"),
+        Tenant::Evil => format!("{base}/not-evil"),
+        Tenant::Broken => return json(200, format!(r#"{{"issuer":{},"token_endpoint":"#, js(&base))),
+    };
+    json(200, metadata(&base, &issuer))
+}
+
+/// One document for every tenant: only the issuer differs, the endpoints
+/// stay those of this server.
+fn metadata(base: &str, issuer: &str) -> String {
+    let endpoint = |path: &str| js(&format!("{base}{path}"));
+    let grants: Vec<String> = GRANT_TYPES.iter().map(|(g, _)| js(g)).collect();
+    format!(
+        concat!(
+            r#"{{"issuer":{},"authorization_endpoint":{},"token_endpoint":{},"#,
+            r#""device_authorization_endpoint":{},"revocation_endpoint":{},"introspection_endpoint":{},"#,
+            r#""token_endpoint_auth_methods_supported":["client_secret_post","client_secret_basic","none"],"#,
+            r#""code_challenge_methods_supported":["S256"],"grant_types_supported":[{}],"#,
+            r#""response_types_supported":["code"],"authorization_response_iss_parameter_supported":true}}"#,
+        ),
+        js(issuer),
+        endpoint("/authorize"),
+        endpoint("/token"),
+        endpoint("/device_authorization"),
+        endpoint("/revoke"),
+        endpoint("/introspect"),
+        grants.join(","),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Retries: POST /flaky/<N>/<key>/token, POST /flaky429/<N>/<key>/token
+
+const HTML_429: &str = "<html><body><h1>Too Many Requests</h1></body></html>";
+
+struct Flaky<'a> {
+    /// How many requests with this key fail before /token takes over.
+    failures: u64,
+    key: &'a str,
+    status: u16,
+    body: &'static str,
+    retry_after: &'static str,
+}
+
+fn parse_flaky(path: &str) -> Option<Flaky<'_>> {
+    let rest = path.strip_suffix("/token")?;
+    let (rest, status, body, retry_after) = match rest.strip_prefix("/flaky/") {
+        Some(rest) => (rest, 503, HTML_503, "0"),
+        None => (rest.strip_prefix("/flaky429/")?, 429, HTML_429, "1"),
+    };
+    let (n, key) = rest.split_once('/')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) || key.is_empty() || key.contains('/') {
+        return None;
+    }
+    Some(Flaky { failures: n.parse::<u32>().ok()?.into(), key, status, body, retry_after })
+}
+
+/// Fails the first N requests per key, then behaves exactly like POST /token,
+/// so retry logic meets a server that recovers.
+fn flaky_token(st: &State, req: &Request, flaky: &Flaky) -> Response {
+    let seen = {
+        let mut stats = lock(&st.stats);
+        let count = stats.flaky.entry(flaky.key.to_string()).or_default();
+        *count += 1;
+        *count
+    };
+    if seen > flaky.failures {
+        return token_endpoint(st, req);
+    }
+    Response::new(flaky.status, HTML, flaky.body).with_header("Retry-After", flaky.retry_after)
 }
 
 // ---------------------------------------------------------------------------
@@ -954,9 +1706,7 @@ fn fault(st: &State, req: &Request, mode: &str) -> Option<Reply> {
         "oversize" => Reply::Oversize { chunked: false },
         "oversize-chunked" => Reply::Oversize { chunked: true },
         "503" => Reply::Send(Response::new(503, HTML, HTML_503).with_header("Retry-After", "1")),
-        "redirect" => Reply::Send(
-            Response::new(307, TEXT, "").with_header("Location", format!("http://127.0.0.1:{}/token", st.port)),
-        ),
+        "redirect" => Reply::Send(Response::new(307, TEXT, "").with_header("Location", format!("{}/token", st.issuer()))),
         "gzip" => Reply::Send(gzip_fault(req)),
         _ => {
             let &(_, status, content_type, body) = CANNED.iter().find(|(m, ..)| *m == mode)?;
@@ -1204,5 +1954,56 @@ mod tests {
         assert_eq!(form_decode(b"a+b%2B%C3%A9").as_deref(), Some("a b+é"));
         assert_eq!(form_decode(b"%zz"), None);
         assert_eq!(js("a\"\\\u{1}é"), "\"a\\\"\\\\\\u0001é\"");
+    }
+
+    #[test]
+    fn loopback_redirects() {
+        for ok in ["http://127.0.0.1:8080/cb", "http://localhost:1/", "http://127.0.0.1:9/cb?x=1", "http://127.0.0.1"] {
+            assert!(is_loopback_redirect(ok), "{ok}");
+        }
+        for bad in [
+            "https://127.0.0.1:8080/cb",
+            "http://127.0.0.1:0/cb",
+            "http://127.0.0.1:99999/cb",
+            "http://127.0.0.1:/cb",
+            "http://127.0.0.1:+80/cb",
+            "http://127.0.0.2:8080/cb",
+            "http://evil@127.0.0.1:8080/cb",
+            "http://127.0.0.1.evil.example/cb",
+            "http://127.0.0.1:8080/cb#frag",
+            "http://127.0.0.1:8080/c\r\nb",
+        ] {
+            assert!(!is_loopback_redirect(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn redirect_queries() {
+        assert_eq!(form_encode("a b&c=é/:"), "a+b%26c%3D%C3%A9%2F%3A");
+        let p = [("code", "c 1".to_string()), ("state", "s".to_string())];
+        assert_eq!(with_query("http://h/cb", &p), "http://h/cb?code=c+1&state=s");
+        assert_eq!(with_query("http://h/cb?x=1", &p), "http://h/cb?x=1&code=c+1&state=s");
+        assert_eq!(with_query("http://h/cb?", &p), "http://h/cb?code=c+1&state=s");
+    }
+
+    #[test]
+    fn special_paths() {
+        let f = parse_flaky("/flaky/3/k1/token").unwrap();
+        assert_eq!((f.failures, f.key, f.status, f.retry_after), (3, "k1", 503, "0"));
+        let f = parse_flaky("/flaky429/0/x/token").unwrap();
+        assert_eq!((f.failures, f.key, f.status, f.retry_after), (0, "x", 429, "1"));
+        for bad in ["/flaky/x/k/token", "/flaky/1//token", "/flaky/1/a/b/token", "/flaky/1/k", "/flaky/+1/k/token"] {
+            assert!(parse_flaky(bad).is_none(), "{bad}");
+        }
+        let tenant = |p| discovery_tenant(p).map(|t| t as u8);
+        assert_eq!(tenant("/.well-known/oauth-authorization-server"), Some(Tenant::Root as u8));
+        assert_eq!(tenant("/.well-known/openid-configuration"), Some(Tenant::Root as u8));
+        assert_eq!(tenant("/.well-known/oauth-authorization-server/tenant1"), Some(Tenant::Tenant1 as u8));
+        assert_eq!(tenant("/tenant1/.well-known/openid-configuration"), Some(Tenant::Tenant1 as u8));
+        assert_eq!(tenant("/evil/.well-known/openid-configuration"), Some(Tenant::Evil as u8));
+        assert_eq!(tenant("/broken/.well-known/openid-configuration"), Some(Tenant::Broken as u8));
+        for bad in ["//.well-known/openid-configuration", "/.well-known/oauth-authorization-server/", "/other/.well-known/openid-configuration"] {
+            assert!(tenant(bad).is_none(), "{bad}");
+        }
     }
 }

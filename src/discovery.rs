@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::config::ClientConfig;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::token::{check_response, take_string};
 use crate::transport::{build_agent, check_endpoint, send, HttpRequest};
 
@@ -55,8 +55,9 @@ pub fn discover(config: &ClientConfig, issuer: &str) -> Result<ProviderMetadata>
                 let fields = fields.ok_or_else(|| Error::protocol("discovery document is not a JSON object"))?;
                 return parse_metadata(fields, issuer);
             }
-            // Not there: try the other well-known location.
-            Err(e) if e.kind() == ErrorKind::Http && e.http_status() == Some(404) => last_error = Some(e),
+            // Not served there (404, or a 4xx error document as oidc-provider sends): try the other
+            // well-known location.
+            Err(e) if e.http_status().is_some_and(|s| (400..500).contains(&s)) => last_error = Some(e),
             Err(e) => return Err(e),
         }
     }

@@ -18,6 +18,16 @@
 //                      method than its registered token_endpoint_auth_method
 //                      (stock oidc-provider accepts client_secret_basic and
 //                      client_secret_post interchangeably for secret clients)
+//   EXTRA_REDIRECT_URIS  more loopback redirect URIs for every client,
+//                      separated by spaces or commas, e.g.
+//                      "http://127.0.0.1/oauth/cb" for a loopback listener on
+//                      another path than /callback (the port of a loopback
+//                      http:// redirect URI is never compared; the path and
+//                      query are). Hosts: 127.0.0.1, localhost, [::1].
+//
+// For RFC 9207 the provider always puts `iss` in authorization responses
+// (success and error) and discovery says
+// authorization_response_iss_parameter_supported: true.
 
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -93,6 +103,15 @@ const GRANTS_PUBLIC = GRANTS_CONFIDENTIAL.filter((g) => g !== 'client_credential
 // matching (RFC 8252 section 7.3): http://127.0.0.1:54321/callback matches
 // the registered http://127.0.0.1/callback.
 const REDIRECT_URIS = ['http://127.0.0.1/callback', 'http://localhost/callback', 'http://[::1]/callback'];
+for (const extra of (process.env.EXTRA_REDIRECT_URIS ?? '').split(/[\s,]+/).filter(Boolean)) {
+  let u;
+  try { u = new URL(extra); } catch { u = undefined; }
+  if (!u || u.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) || u.hash) {
+    process.stderr.write(`server.mjs: EXTRA_REDIRECT_URIS: want http://127.0.0.1, http://localhost or http://[::1] URIs without fragment, got ${extra}\n`);
+    process.exit(2);
+  }
+  if (!REDIRECT_URIS.includes(extra)) REDIRECT_URIS.push(extra);
+}
 const common = {
   application_type: 'native',
   redirect_uris: REDIRECT_URIS,

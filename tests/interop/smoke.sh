@@ -10,8 +10,10 @@ cd "$(dirname "$0")"
 
 work=$(mktemp -d)
 server_pid=
+listener_pid=
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$listener_pid" ] && kill "$listener_pid" 2>/dev/null && wait "$listener_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -106,6 +108,90 @@ check "device poll before approval -> authorization_pending" "$R" '"error":"auth
 node get-code.mjs --issuer "$ISS" --user-code "$UC" && ok "device approval scripted" || bad "device approval scripted"
 R=$(curl -sS -d "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=$DC&client_id=tk-public" "$TOKEN")
 check "device poll after approval -> tokens" "$R" '"access_token":"'
+
+# device flow, tk-post (client_secret_post at the device authorization endpoint too)
+R=$(curl -sS -d "$POST_AUTH&scope=openid read" "$DEVICE")
+check "device authorization answers (tk-post)" "$R" '"device_code":".*"user_code":"'
+DC=$(printf '%s' "$R" | jget device_code); UC=$(printf '%s' "$R" | jget user_code)
+R=$(curl -sS -d "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=$DC&client_id=tk-public" "$TOKEN")
+check "device code of tk-post polled by tk-public -> invalid_grant" "$R" '"error":"invalid_grant"'
+node get-code.mjs --issuer "$ISS" --user-code "$UC" && ok "device approval scripted (tk-post)" || bad "device approval scripted (tk-post)"
+R=$(curl -sS -d "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=$DC&$POST_AUTH" "$TOKEN")
+check "device poll after approval -> tokens (tk-post)" "$R" '"access_token":".*"refresh_token":"'
+
+# introspection + revocation with client_secret_basic (tk-basic)
+CODE=$(node get-code.mjs --issuer "$ISS" --client-id tk-basic)
+R=$(curl -sS -u tk-basic:tk-basic-secret -d "code=$CODE&grant_type=authorization_code&redirect_uri=$CB" "$TOKEN")
+check "code exchange with Basic (tk-basic)" "$R" '"access_token":".*"refresh_token":"'
+AT=$(printf '%s' "$R" | jget access_token); RT=$(printf '%s' "$R" | jget refresh_token)
+R=$(curl -sS -u tk-basic:tk-basic-secret -d "token=$AT" "$INTRO")
+check "introspection with Basic: active, client_id tk-basic" "$R" '"active":true.*"client_id":"tk-basic"'
+R=$(curl -sS -u tk-basic:tk-basic-secret -d "token=$RT&token_type_hint=refresh_token" "$INTRO")
+check "introspection with Basic: refresh token active" "$R" '"active":true.*"client_id":"tk-basic"'
+R=$(curl -sS -u tk-basic:wrong -d "token=$AT" "$INTRO")
+check "introspection with bad secret -> invalid_client" "$R" '"error":"invalid_client"'
+R=$(curl -sS -d "token=$AT&$POST_AUTH" "$REVOKE")
+check "tk-post revoking tk-basic's token -> invalid_request" "$R" '"error":"invalid_request"'
+R=$(curl -sS -o /dev/null -w '%{http_code}' -u tk-basic:tk-basic-secret -d "token=$AT&token_type_hint=access_token" "$REVOKE")
+check "revocation with Basic answers 200 (access token)" "$R" '^200$'
+R=$(curl -sS -u tk-basic:tk-basic-secret -d "token=$AT" "$INTRO")
+check "revoked access token inactive" "$R" '^\{"active":false\}$'
+R=$(curl -sS -o /dev/null -w '%{http_code}' -u tk-basic:tk-basic-secret -d "token=$RT" "$REVOKE")
+check "revocation with Basic answers 200 (refresh token)" "$R" '^200$'
+R=$(curl -sS -u tk-basic:tk-basic-secret -d "grant_type=refresh_token&refresh_token=$RT" "$TOKEN")
+check "revoked refresh token -> invalid_grant" "$R" '"error":"invalid_grant"'
+
+# RFC 9207: discovery says so, and the authorization response carries iss
+check "discovery: authorization_response_iss_parameter_supported" "$DISC" '"authorization_response_iss_parameter_supported":true'
+
+# Browser mode (RFC 8252 loopback sign-in): the "client" is a tiny listener on
+# 127.0.0.1 that logs each request line; it builds its own authorization URL.
+cat >"$work/listener.mjs" <<'JS'
+import http from 'node:http';
+import { appendFileSync, writeFileSync } from 'node:fs';
+const [log, portFile] = process.argv.slice(2);
+const s = http.createServer((req, res) => {
+  appendFileSync(log, `${req.method} ${req.url}\n`);
+  const q = new URL(req.url, 'http://x').searchParams;
+  res.writeHead(q.has('error') ? 400 : 200, { 'content-type': 'text/plain' });
+  res.end(q.has('error') ? `sign-in failed: ${q.get('error')}\n` : 'signed in\n');
+});
+s.listen(0, '127.0.0.1', () => writeFileSync(portFile, String(s.address().port)));
+JS
+node "$work/listener.mjs" "$work/listener.log" "$work/lport" &
+listener_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/lport" ] && break; sleep 0.05; done
+LCB="http://127.0.0.1:$(cat "$work/lport")/callback"
+authurl() { # redirect_uri state challenge [k=v ...]
+  node -e 'const [iss, ru, st, ch, ...kv] = process.argv.slice(1); const u = new URL(`${iss}/auth`);
+    for (const [k, v] of [["response_type", "code"], ["client_id", "tk-public"], ["redirect_uri", ru],
+      ["scope", "openid offline_access read"], ["state", st], ["code_challenge", ch],
+      ["code_challenge_method", "S256"], ...kv.map((x) => [x.slice(0, x.indexOf("=")), x.slice(x.indexOf("=") + 1)])])
+      u.searchParams.set(k, v);
+    console.log(u.href)' "$ISS" "$@"
+}
+lastq() { # the query parameter $1 of the listener's last request
+  node -e 'const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").pop().split(" ")[1];
+    process.stdout.write(new URL(l, "http://x").searchParams.get(process.argv[2]) ?? "")' "$work/listener.log" "$1"
+}
+oneline() { printf '%s' "$1" | tr '\n' ' '; }
+ST=st-$RANDOM$RANDOM
+R=$(node get-code.mjs --url "$(authurl "$LCB" "$ST" "$CH" prompt=consent)" --follow)
+check "--url --follow prints the listener's answer" "$(oneline "$R")" '^HTTP 200 signed in$'
+check "listener got code" "$(lastq code)" '^[A-Za-z0-9_-]{20,}$'
+check "listener got state" "$(lastq state)" "^$ST\$"
+check "listener got iss (RFC 9207)" "$(lastq iss)" "^$ISS\$"
+R=$(curl -sS -d "code=$(lastq code)&client_id=tk-public&grant_type=authorization_code&redirect_uri=$LCB&code_verifier=$VER" "$TOKEN")
+check "listener's code exchanges (PKCE, same redirect_uri)" "$R" '"access_token":".*"refresh_token":"'
+R=$(node get-code.mjs --url "$(authurl "$LCB" "$ST" "$CH")" --deny)
+check "--deny prints the listener's answer" "$(oneline "$R")" '^HTTP 400 sign-in failed: access_denied$'
+check "listener got error=access_denied" "$(lastq error)" '^access_denied$'
+check "listener got state and iss with the error" "$(lastq state) $(lastq iss)" "^$ST $ISS\$"
+R=$(node get-code.mjs --url "$(authurl "$LCB" "$ST" "$CH" prompt=none)" --follow)
+check "prompt=none: listener got login_required" "$(oneline "$R") $(lastq error)" '^HTTP 400 .* login_required$'
+kill "$listener_pid" 2>/dev/null; wait "$listener_pid" 2>/dev/null; listener_pid=
+node get-code.mjs --url "$(authurl "$LCB" "$ST" "$CH")" --follow >/dev/null 2>&1
+[ $? -eq 1 ] && ok "--follow with no listener exits 1" || bad "--follow with no listener exits 1"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -65,5 +65,43 @@ code=$(node get-code.mjs --issuer "$iss" --client-id tk-public --redirect-uri "$
 expect 0 "PKCE exchange" -- env -u TOKENKIT_CLIENT_SECRET "$bin" exchange --token-url "$token_url" \
   --client-id tk-public --auth-method none --code "$code" --redirect-uri "$cb" --code-verifier "$verifier"
 
+# discover, and --issuer on the other subcommands.
+expect 0 "discover" -- "$bin" discover --issuer "$iss"
+check "metadata printed" grep -q '"token_endpoint"' "$out"
+expect 0 "client credentials via --issuer" -- env TOKENKIT_CLIENT_SECRET=tk-basic-secret "$bin" client-credentials \
+  --issuer "$iss" --client-id tk-basic --auth-method basic
+at=$(field access_token)
+expect 0 "introspect" -- env TOKENKIT_CLIENT_SECRET=tk-basic-secret "$bin" introspect --issuer "$iss" --client-id tk-basic \
+  --auth-method basic --token "$at"
+check "active" grep -q '"active":true' "$out"
+expect 0 "revoke" -- env TOKENKIT_CLIENT_SECRET=tk-basic-secret "$bin" revoke --issuer "$iss" --client-id tk-basic \
+  --auth-method basic --token "$at" --token-type-hint access_token
+expect 0 "introspect after revoke" -- env TOKENKIT_CLIENT_SECRET=tk-basic-secret "$bin" introspect --issuer "$iss" \
+  --client-id tk-basic --auth-method basic --token "$at"
+check "inactive" grep -q '"active":false' "$out"
+
+# authorize: the URL comes on stderr on a line of its own; a scripted browser follows it.
+"$bin" authorize --issuer "$iss" --client-id tk-public --auth-method none --scope "openid read" \
+  --param prompt=consent --no-browser --wait-ms 60000 >"$work/auth.out" 2>"$work/auth.err" &
+cli=$!
+url=
+for _ in $(seq 200); do url=$(grep -m1 '^http' "$work/auth.err" || true); [ -n "$url" ] && break; sleep 0.05; done
+node get-code.mjs --url "$url" --follow >/dev/null
+wait $cli
+check "authorize exit 0" test $? = 0
+check "authorize printed a token" grep -q '"access_token"' "$work/auth.out"
+
+# device: the user code comes on stderr; a scripted user approves it.
+"$bin" device --issuer "$iss" --client-id tk-public --auth-method none --scope "openid read" \
+  >"$work/dev.out" 2>"$work/dev.err" &
+cli=$!
+user_code=
+for _ in $(seq 200); do user_code=$(sed -n 's/.*enter the code: //p' "$work/dev.err"); [ -n "$user_code" ] && break; sleep 0.05; done
+node get-code.mjs --issuer "$iss" --user-code "$user_code" >/dev/null
+wait $cli
+check "device exit 0" test $? = 0
+check "device printed a token" grep -q '"access_token"' "$work/dev.out"
+check "device showed the verification URI" grep -q "visit $iss/device" "$work/dev.err"
+
 echo "interop_cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,0 +1,197 @@
+//! The pure parts of the OAuth capabilities: authorization URLs, PKCE, presets, discovery URLs,
+//! retry decisions, saved tokens. The network parts are tested through the C ABI (tests/c).
+
+use std::time::Duration;
+
+use tokenkit::discovery::well_known_urls;
+use tokenkit::pkce::{constant_time_eq, s256_challenge};
+use tokenkit::token::parse_token_response;
+use tokenkit::transport::HttpResponse;
+use tokenkit::{AuthMethod, Client, ClientConfig, Error, ErrorKind, RetryPolicy, Token};
+
+fn query(url: &str) -> Vec<(String, String)> {
+    url::Url::parse(url).unwrap().query_pairs().into_owned().collect()
+}
+
+fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+fn public_client(config: ClientConfig) -> Client {
+    Client::new(config.auth_method(AuthMethod::None)).unwrap()
+}
+
+#[test]
+fn rfc7636_appendix_b_challenge() {
+    assert_eq!(s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+#[test]
+fn authorization_url_has_every_parameter_and_a_matching_challenge() {
+    let mut config = ClientConfig::new("https://as.example/token", "my app");
+    config.authorization_endpoint = Some("https://as.example/authorize?tenant=t1".into());
+    let client = public_client(config);
+    let extra = vec![("prompt".to_owned(), "consent".to_owned())];
+    let req = client.authorization_request(Some("http://127.0.0.1:5000/callback"), Some("read write"), &extra).unwrap();
+    let q = query(&req.url);
+    assert!(req.url.starts_with("https://as.example/authorize?tenant=t1&response_type=code&"), "{}", req.url);
+    assert_eq!(get(&q, "client_id"), Some("my app"));
+    assert_eq!(get(&q, "redirect_uri"), Some("http://127.0.0.1:5000/callback"));
+    assert_eq!(get(&q, "scope"), Some("read write"));
+    assert_eq!(get(&q, "state"), Some(req.state.as_str()));
+    assert_eq!(get(&q, "code_challenge_method"), Some("S256"));
+    assert_eq!(get(&q, "code_challenge"), Some(s256_challenge(req.code_verifier.expose()).as_str()));
+    assert_eq!(get(&q, "prompt"), Some("consent"));
+    let verifier = req.code_verifier.expose();
+    assert_eq!(verifier.len(), 43);
+    assert!(verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    assert!(req.state.len() >= 22);
+}
+
+#[test]
+fn each_authorization_request_is_fresh() {
+    let mut config = ClientConfig::new("https://as.example/token", "id");
+    config.authorization_endpoint = Some("https://as.example/authorize".into());
+    let client = public_client(config);
+    let a = client.authorization_request(None, None, &[]).unwrap();
+    let b = client.authorization_request(None, None, &[]).unwrap();
+    assert_ne!(a.state, b.state);
+    assert_ne!(a.code_verifier.expose(), b.code_verifier.expose());
+}
+
+#[test]
+fn authorization_request_refuses_reserved_extras_and_missing_endpoint() {
+    let client = public_client(ClientConfig::new("https://as.example/token", "id"));
+    assert!(client.authorization_request(None, None, &[]).unwrap_err().message().contains("authorization endpoint"));
+    let mut config = ClientConfig::new("https://as.example/token", "id");
+    config.authorization_endpoint = Some("http://as.example/authorize".into());
+    assert_eq!(public_client(config).authorization_request(None, None, &[]).unwrap_err().kind(), ErrorKind::Insecure);
+    let mut config = ClientConfig::new("https://as.example/token", "id");
+    config.authorization_endpoint = Some("https://as.example/authorize".into());
+    let e = public_client(config).authorization_request(None, None, &[("state".into(), "x".into())]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn nest_preset_builds_the_legacy_authorization_url() {
+    let mut config = ClientConfig::new("", "CLIENT_ID").client_secret("s");
+    config.apply_preset("nest", None).unwrap();
+    assert_eq!(config.token_endpoint, "https://api.home.nest.com/oauth2/access_token");
+    let client = Client::new(config).unwrap();
+    let req = client.authorization_request(None, None, &[]).unwrap();
+    assert_eq!(req.url, format!("https://home.nest.com/login/oauth2?client_id=CLIENT_ID&state={}", req.state));
+}
+
+#[test]
+fn google_nest_preset_needs_a_project_and_sets_offline_consent_and_scope() {
+    let mut config = ClientConfig::new("", "id").client_secret("s");
+    assert_eq!(config.apply_preset("google-nest", None).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(config.apply_preset("google-nest", Some("a/../b")).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    config.apply_preset("google-nest", Some("proj-123")).unwrap();
+    assert_eq!(config.token_endpoint, "https://www.googleapis.com/oauth2/v4/token");
+    let client = Client::new(config).unwrap();
+    let req = client.authorization_request(Some("https://www.google.com"), None, &[("prompt".into(), "none".into())]).unwrap();
+    assert!(req.url.starts_with("https://nestservices.google.com/partnerconnections/proj-123/auth?"), "{}", req.url);
+    let q = query(&req.url);
+    assert_eq!(get(&q, "scope"), Some("https://www.googleapis.com/auth/sdm.service"));
+    assert_eq!(get(&q, "access_type"), Some("offline"));
+    // The caller's prompt replaces the preset's, and appears once.
+    assert_eq!(q.iter().filter(|(n, _)| n == "prompt").count(), 1);
+    assert_eq!(get(&q, "prompt"), Some("none"));
+}
+
+#[test]
+fn unknown_preset_lists_the_known_ones() {
+    let e = ClientConfig::new("", "id").apply_preset("nope", None).unwrap_err();
+    assert!(e.message().contains("nest") && e.message().contains("google-nest"), "{}", e.message());
+}
+
+#[test]
+fn well_known_urls_follow_rfc8414_and_oidc() {
+    let issuer = url::Url::parse("https://as.example/tenant1").unwrap();
+    assert_eq!(
+        well_known_urls(&issuer),
+        ["https://as.example/.well-known/oauth-authorization-server/tenant1".to_owned(),
+         "https://as.example/tenant1/.well-known/openid-configuration".to_owned()]
+    );
+    let issuer = url::Url::parse("https://as.example").unwrap();
+    assert_eq!(well_known_urls(&issuer)[0], "https://as.example/.well-known/oauth-authorization-server");
+}
+
+fn http_error(status: u16, retry_after: Option<u64>) -> Error {
+    let mut response = HttpResponse::new(status, Some("text/html"), "oops");
+    response.retry_after = retry_after.map(Duration::from_secs);
+    match parse_token_response(&response) {
+        Err(e) => e,
+        Ok(_) => panic!("an error"),
+    }
+}
+
+#[test]
+fn what_is_retried() {
+    assert!(RetryPolicy::is_retryable(&http_error(503, None)));
+    assert!(RetryPolicy::is_retryable(&http_error(429, Some(1))));
+    assert!(RetryPolicy::is_retryable(&Error::new(ErrorKind::Transport, "reset")));
+    assert!(RetryPolicy::is_retryable(&Error::new(ErrorKind::Timeout, "slow")));
+    assert!(!RetryPolicy::is_retryable(&http_error(400, None)));
+    assert!(!RetryPolicy::is_retryable(&Error::new(ErrorKind::Tls, "bad cert")));
+    assert!(!RetryPolicy::is_retryable(&Error::new(ErrorKind::Protocol, "bad json")));
+}
+
+#[test]
+fn backoff_honours_retry_after_and_the_cap() {
+    let policy = RetryPolicy { max_retries: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(2) };
+    assert_eq!(policy.delay(0, &http_error(429, Some(1))), Duration::from_secs(1));
+    assert_eq!(policy.delay(0, &http_error(503, Some(3600))), Duration::from_secs(2));
+    for retry in 0..10 {
+        let d = policy.delay(retry, &http_error(503, None));
+        assert!(d <= Duration::from_millis(100 << retry.min(5)).min(Duration::from_secs(2)), "retry {retry}: {d:?}");
+    }
+}
+
+#[test]
+fn retry_runs_until_success_and_stops_at_the_limit() {
+    let policy = RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(2) };
+    let mut calls = 0;
+    let result: Result<(), Error> = policy.run(|| {
+        calls += 1;
+        Err(http_error(503, None))
+    });
+    assert_eq!((result.unwrap_err().http_status(), calls), (Some(503), 3));
+    let mut calls = 0;
+    let result = policy.run(|| {
+        calls += 1;
+        if calls < 2 { Err(http_error(502, None)) } else { Ok(calls) }
+    });
+    assert_eq!(result.unwrap(), 2);
+    let mut calls = 0;
+    let _ = RetryPolicy::disabled().run(|| -> Result<(), Error> {
+        calls += 1;
+        Err(http_error(503, None))
+    });
+    assert_eq!(calls, 1);
+}
+
+#[test]
+fn saved_token_round_trips_and_knows_when_it_is_stale() {
+    let token = parse_token_response(&HttpResponse::new(
+        200,
+        Some("application/json"),
+        r#"{"access_token":"a","token_type":"Bearer","expires_in":3600,"refresh_token":"r","scope":"s"}"#,
+    ))
+    .unwrap();
+    assert!(token.is_fresh(Duration::from_secs(60)));
+    assert!(!token.is_fresh(Duration::from_secs(3601)));
+    let saved = token.to_saved_json();
+    let back = Token::from_saved_json(&saved).unwrap();
+    assert_eq!((back.access_token(), back.refresh_token(), back.scope()), ("a", Some("r"), Some("s")));
+    assert_eq!(back.expires_at(), token.expires_at());
+    assert_eq!(Token::from_saved_json("{}").unwrap_err().kind(), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn constant_time_eq_compares_whole_strings() {
+    assert!(constant_time_eq("abc", "abc"));
+    assert!(!constant_time_eq("abc", "abd"));
+    assert!(!constant_time_eq("abc", "ab"));
+}

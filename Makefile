@@ -17,7 +17,7 @@ VALGRIND := valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,
             --suppressions=tests/c/valgrind.supp
 WITH_SERVERS := scripts/with_servers.sh
 
-.PHONY: all lib cli demo test test-rust check-header test-c test-cli test-interop bench clean
+.PHONY: all lib cli demo test test-rust check-header test-c test-cli test-interop test-go example-go example-c bench clean
 
 all: lib cli
 
@@ -34,7 +34,7 @@ cli: lib
 demo: cli
 	scripts/demo.sh
 
-test: test-rust check-header test-c test-cli test-interop
+test: test-rust check-header test-c test-cli test-interop test-go
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -67,6 +67,19 @@ test-interop: cli
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread tests/interop/test_interop.c -o $(CTEST)/test_interop $(SHARED_LIBS)
 	tests/interop/run.sh $(VALGRIND) $(CTEST)/test_interop
 	tests/interop/test_cli.sh $(CLI_DIR)
+
+# Go (cgo): static library by default; -tags tokenkit_shared links the .so instead.
+test-go: lib
+	$(WITH_SERVERS) bash -c 'cd bindings/go && test -z "$$(gofmt -l .)" && go vet ./... && go vet -tags tokenkit_shared ./... && go test -race ./...'
+
+# The Nest sample per language, against the local server: TOKENKIT_* variables as in the READMEs.
+example-go: lib
+	@mkdir -p target/go
+	cd bindings/go && go build -o ../../target/go/exchange ./examples/exchange
+	$(WITH_SERVERS) scripts/run_example.sh target/go/exchange
+
+example-c: cli
+	$(WITH_SERVERS) scripts/run_example.sh scripts/exchange_with_cli.sh
 
 bench: lib
 	$(CARGO) build --release --example bench

@@ -400,8 +400,11 @@ tokenkit_status tokenkit_client_exchange_code(const struct tokenkit_client *clie
 /**
  * Uses a refresh token (RFC 6749 §6). `refresh_token` is required; `scope` and `params` may be
  * NULL. All are borrowed for the call. On success stores a new token in `*out`; when the server
- * sends no new refresh token the old one stays valid and the new token has none. Returns as
- * tokenkit_client_exchange_code(). Thread-safe.
+ * sends no new refresh token the old one stays valid and the new token has none. Unlike a code
+ * exchange, retried by the config's retry policy (default: 3 retries on transport failures,
+ * timeouts, 5xx and 429; see tokenkit_config_set_retry()); the timeout applies to each attempt.
+ * Returns OK, INVALID_ARGUMENT, OAUTH_ERROR, HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR or
+ * PROTOCOL_ERROR. Thread-safe.
  *
  * # Safety
  * As tokenkit_client_exchange_code().
@@ -415,8 +418,8 @@ tokenkit_status tokenkit_client_refresh(const struct tokenkit_client *client,
 
 /**
  * Client credentials grant (RFC 6749 §4.4). `scope` and `params` may be NULL; both are borrowed
- * for the call. On success stores a new token in `*out`. Returns as
- * tokenkit_client_exchange_code(). Thread-safe.
+ * for the call. On success stores a new token in `*out`. Retried like tokenkit_client_refresh().
+ * Returns as tokenkit_client_refresh(). Thread-safe.
  *
  * # Safety
  * As tokenkit_client_exchange_code().
@@ -934,8 +937,10 @@ struct tokenkit_params *tokenkit_params_new(void);
 
 /**
  * Appends `name=value` (both copied). The names the library sets itself (grant_type, code,
- * redirect_uri, code_verifier, refresh_token, scope, client_id, client_secret) are refused when
- * the request is sent. Returns OK or INVALID_ARGUMENT (NULL, empty name, invalid UTF-8).
+ * redirect_uri, code_verifier, refresh_token, scope, client_id, client_secret, device_code, token,
+ * token_type_hint; for authorization URLs response_type, state, code_challenge and
+ * code_challenge_method) make the call that uses the list fail with INVALID_ARGUMENT before
+ * anything is sent. Returns OK or INVALID_ARGUMENT (NULL, empty name, invalid UTF-8).
  *
  * # Safety
  * `params` is NULL or a live params handle not used by another thread during the call; `name` and
@@ -1100,7 +1105,8 @@ char *tokenkit_token_json(const struct tokenkit_token *token);
 
 /**
  * The lifetime in seconds as the server sent it (a number or a numeric string), or -1 when it sent
- * none or `token` is NULL.
+ * none or `token` is NULL (a server's own negative value reads as expired: check
+ * tokenkit_token_expires_at() against the clock).
  *
  * # Safety
  * `token` is NULL or a live token from tokenkit.

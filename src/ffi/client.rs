@@ -83,8 +83,11 @@ pub unsafe extern "C" fn tokenkit_client_exchange_code(
 
 /// Uses a refresh token (RFC 6749 §6). `refresh_token` is required; `scope` and `params` may be
 /// NULL. All are borrowed for the call. On success stores a new token in `*out`; when the server
-/// sends no new refresh token the old one stays valid and the new token has none. Returns as
-/// tokenkit_client_exchange_code(). Thread-safe.
+/// sends no new refresh token the old one stays valid and the new token has none. Unlike a code
+/// exchange, retried by the config's retry policy (default: 3 retries on transport failures,
+/// timeouts, 5xx and 429; see tokenkit_config_set_retry()); the timeout applies to each attempt.
+/// Returns OK, INVALID_ARGUMENT, OAUTH_ERROR, HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR or
+/// PROTOCOL_ERROR. Thread-safe.
 ///
 /// # Safety
 /// As tokenkit_client_exchange_code().
@@ -107,8 +110,8 @@ pub unsafe extern "C" fn tokenkit_client_refresh(
 }
 
 /// Client credentials grant (RFC 6749 §4.4). `scope` and `params` may be NULL; both are borrowed
-/// for the call. On success stores a new token in `*out`. Returns as
-/// tokenkit_client_exchange_code(). Thread-safe.
+/// for the call. On success stores a new token in `*out`. Retried like tokenkit_client_refresh().
+/// Returns as tokenkit_client_refresh(). Thread-safe.
 ///
 /// # Safety
 /// As tokenkit_client_exchange_code().

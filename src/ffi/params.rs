@@ -41,8 +41,10 @@ pub extern "C" fn tokenkit_params_new() -> *mut tokenkit_params {
 }
 
 /// Appends `name=value` (both copied). The names the library sets itself (grant_type, code,
-/// redirect_uri, code_verifier, refresh_token, scope, client_id, client_secret) are refused when
-/// the request is sent. Returns OK or INVALID_ARGUMENT (NULL, empty name, invalid UTF-8).
+/// redirect_uri, code_verifier, refresh_token, scope, client_id, client_secret, device_code, token,
+/// token_type_hint; for authorization URLs response_type, state, code_challenge and
+/// code_challenge_method) make the call that uses the list fail with INVALID_ARGUMENT before
+/// anything is sent. Returns OK or INVALID_ARGUMENT (NULL, empty name, invalid UTF-8).
 ///
 /// # Safety
 /// `params` is NULL or a live params handle not used by another thread during the call; `name` and

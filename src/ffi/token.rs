@@ -80,7 +80,8 @@ pub unsafe extern "C" fn tokenkit_token_json(token: *const tokenkit_token) -> *m
 }
 
 /// The lifetime in seconds as the server sent it (a number or a numeric string), or -1 when it sent
-/// none or `token` is NULL.
+/// none or `token` is NULL (a server's own negative value reads as expired: check
+/// tokenkit_token_expires_at() against the clock).
 ///
 /// # Safety
 /// `token` is NULL or a live token from tokenkit.

@@ -1,0 +1,40 @@
+// Package tokenkit is the Go binding of tokenkit, an OAuth 2.0 token client written in Rust with a
+// C ABI (include/tokenkit.h). It does not re-implement OAuth: every request, rule and tolerance is
+// the native library's; this package converts arguments, copies results into Go memory and turns
+// the library's error objects into *Error values.
+//
+// The Works with Nest sample in one call:
+//
+//	token, err := tokenkit.ExchangeCode("https://api.home.nest.com/oauth2/access_token",
+//		code, clientID, clientSecret)
+//
+// For more than one request make a Client once and share it: it keeps connections alive and may
+// be used from any number of goroutines. Close it when done.
+//
+// # Linking
+//
+// By default the package links the static library target/release/libtokenkit.a of the checkout it
+// lives in, so a Go program has no run-time dependency on libtokenkit.so. With the build tag
+// tokenkit_shared it links target/release/libtokenkit.so instead, found at run time through an
+// rpath. Either way run `make lib` at the repository root first.
+//
+// # ABI version
+//
+// The package was written for ABI version ABIVersion. At init it compares that number with the
+// header it was compiled against and with tokenkit_abi_version() of the library it was linked
+// with. On a mismatch the package does not panic: every constructor (NewClient, ExchangeCode)
+// returns an *Error of kind Internal naming both versions, so a program that uses tokenkit for one
+// feature still starts, and the mismatch is reported where tokenkit is used.
+//
+// # Errors
+//
+// Every failure is an *Error. Use errors.Is with the sentinels (ErrOAuth, ErrTimeout, …) to test
+// the kind, and errors.As to read the OAuth fields and the HTTP status.
+//
+// # Secrets
+//
+// The native library zeroizes every copy of a secret it frees, and so does this package for the
+// buffers it hands to C. Go strings cannot be wiped: the secrets in a Config and the tokens in a
+// Token live in Go memory until the garbage collector reuses it. Token and Config print with their
+// secrets redacted.
+package tokenkit

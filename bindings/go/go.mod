@@ -1,0 +1,3 @@
+module github.com/tokenkit/tokenkit/bindings/go
+
+go 1.26

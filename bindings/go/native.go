@@ -1,0 +1,144 @@
+package tokenkit
+
+// The plumbing every binding of a tokenkit function shares: the ABI check, argument conversion,
+// status checking and string copying. A new C function is bound by converting its arguments with
+// callArgs, running it through check (or receiveToken, or Client.use), and copying its outputs.
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../include
+#include <string.h>
+#include "tokenkit.h"
+*/
+import "C"
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unsafe"
+)
+
+// ABIVersion is the version of the tokenkit C ABI this package was written for.
+const ABIVersion = 1
+
+// abiErr is returned by every constructor when the header or the library is not ABIVersion.
+var abiErr = checkABI(uint32(C.TOKENKIT_ABI_VERSION), uint32(C.tokenkit_abi_version()))
+
+func checkABI(header, library uint32) error {
+	if header == ABIVersion && library == ABIVersion {
+		return nil
+	}
+	return &Error{Kind: Internal, Message: fmt.Sprintf(
+		"this Go package was written for tokenkit ABI version %d, but it was compiled against "+
+			"include/tokenkit.h of ABI version %d and linked with a libtokenkit of ABI version %d; "+
+			"rebuild the library (make lib) and update the Go package together", ABIVersion, header, library)}
+}
+
+// Version is the native library's version, e.g. "0.1.0".
+func Version() string {
+	return C.GoString(C.tokenkit_version())
+}
+
+// check runs one fallible C function and turns a failure into an *Error, freeing the native error.
+func check(call func(errp **C.tokenkit_error) C.tokenkit_status) error {
+	var native *C.tokenkit_error
+	status := call(&native)
+	if status == C.TOKENKIT_STATUS_OK {
+		C.tokenkit_error_free(native) // never written on success; freed anyway, as the header asks
+		return nil
+	}
+	return errorFromNative(status, native)
+}
+
+// takeString copies a string tokenkit returned as `char *` and frees (zeroizes) the native copy.
+// NULL, which tokenkit returns for an absent field, becomes "".
+func takeString(s *C.char) string {
+	if s == nil {
+		return ""
+	}
+	defer C.tokenkit_string_free(s)
+	return C.GoString(s)
+}
+
+// takeBytes is takeString for a value kept as bytes, such as a JSON document.
+func takeBytes(s *C.char) []byte {
+	if s == nil {
+		return nil
+	}
+	defer C.tokenkit_string_free(s)
+	return bytes.Clone(unsafe.Slice((*byte)(unsafe.Pointer(s)), C.strlen(s)))
+}
+
+// borrowedString copies a `const char *` borrowed from a native object; NULL becomes "".
+func borrowedString(s *C.char) string {
+	if s == nil {
+		return ""
+	}
+	return C.GoString(s)
+}
+
+// callArgs holds the native form of one call's arguments: NUL-terminated copies of strings (Go
+// memory that C borrows for the call only, as tokenkit.h promises) and parameter lists. release
+// wipes the copies, since they may be secrets, and frees the lists. The first conversion error is
+// kept in err, so a binding converts every argument and then checks once.
+type callArgs struct {
+	bufs   [][]byte
+	params []*C.tokenkit_params
+	err    error
+}
+
+// required converts a string argument tokenkit requires; "" is passed on, for tokenkit to judge.
+func (a *callArgs) required(name, s string) *C.char {
+	if a.err != nil {
+		return nil
+	}
+	// C strings end at the first NUL: a Go string holding one would reach tokenkit truncated.
+	if strings.IndexByte(s, 0) >= 0 {
+		a.err = &Error{Kind: InvalidArgument, Message: name + " contains a NUL byte"}
+		return nil
+	}
+	buf := make([]byte, len(s)+1)
+	copy(buf, s)
+	a.bufs = append(a.bufs, buf)
+	return (*C.char)(unsafe.Pointer(&buf[0]))
+}
+
+// optional converts an optional string argument: "" means absent and becomes NULL.
+func (a *callArgs) optional(name, s string) *C.char {
+	if s == "" {
+		return nil
+	}
+	return a.required(name, s)
+}
+
+// paramList converts extra form parameters; none gives NULL, which every tokenkit call accepts.
+func (a *callArgs) paramList(params []Param) *C.tokenkit_params {
+	if a.err != nil || len(params) == 0 {
+		return nil
+	}
+	list := C.tokenkit_params_new()
+	a.params = append(a.params, list)
+	for _, p := range params {
+		name, value := a.required("param name", p.Name), a.required("param value", p.Value)
+		if a.err != nil {
+			return nil
+		}
+		a.err = check(func(errp **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_params_add(list, name, value, errp)
+		})
+		if a.err != nil {
+			return nil
+		}
+	}
+	return list
+}
+
+func (a *callArgs) release() {
+	for _, buf := range a.bufs {
+		clear(buf)
+	}
+	for _, list := range a.params {
+		C.tokenkit_params_free(list)
+	}
+	a.bufs, a.params = nil, nil
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package tokenkit_test
+
+const raceEnabled = false

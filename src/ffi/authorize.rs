@@ -1,7 +1,6 @@
 //! The authorization request and loopback sign-in through the C ABI.
 
 use std::ffi::{c_char, c_void, CString};
-use std::ptr;
 use std::time::Duration;
 
 use super::cancel::tokenkit_cancel;
@@ -9,7 +8,7 @@ use super::client::tokenkit_client;
 use super::error::tokenkit_error;
 use super::params::tokenkit_params;
 use super::token::tokenkit_token;
-use super::{optional_str, owned_c_string, required_out, required_ref, run, run_or, tokenkit_status};
+use super::{free_handle, give, optional_str, required_out, required_ref, run, string_field, tokenkit_status};
 use crate::authorize::AuthorizationRequest;
 use crate::error::Error;
 use crate::loopback::LoopbackOptions;
@@ -52,14 +51,11 @@ pub unsafe extern "C" fn tokenkit_client_authorization_request(
         let scope = optional_str(scope, "scope")?;
         required_out(out, "out")?;
         let inner = client.inner.authorization_request(redirect_uri, scope, tokenkit_params::pairs_of(params))?;
-        *out = Box::into_raw(Box::new(tokenkit_authorization { inner }));
+        give(out, tokenkit_authorization { inner });
         Ok(())
     })
 }
 
-unsafe fn string_of(auth: *const tokenkit_authorization, field: impl FnOnce(&AuthorizationRequest) -> &str) -> *mut c_char {
-    run_or(ptr::null_mut(), || auth.as_ref().map(|a| owned_c_string(field(&a.inner))).unwrap_or(ptr::null_mut()))
-}
 
 /// The URL to send the user to: a new string freed with tokenkit_string_free(); NULL for NULL.
 ///
@@ -67,7 +63,7 @@ unsafe fn string_of(auth: *const tokenkit_authorization, field: impl FnOnce(&Aut
 /// `auth` is NULL or a live authorization request.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_authorization_url(auth: *const tokenkit_authorization) -> *mut c_char {
-    string_of(auth, |a| &a.url)
+    string_field(auth, |a| Some(a.inner.url.as_str()))
 }
 
 /// The `state` the redirect must carry back: a new string freed with tokenkit_string_free().
@@ -76,7 +72,7 @@ pub unsafe extern "C" fn tokenkit_authorization_url(auth: *const tokenkit_author
 /// `auth` is NULL or a live authorization request.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_authorization_state(auth: *const tokenkit_authorization) -> *mut c_char {
-    string_of(auth, |a| &a.state)
+    string_field(auth, |a| Some(a.inner.state.as_str()))
 }
 
 /// The PKCE `code_verifier` for the code exchange: a new string freed with tokenkit_string_free().
@@ -85,7 +81,7 @@ pub unsafe extern "C" fn tokenkit_authorization_state(auth: *const tokenkit_auth
 /// `auth` is NULL or a live authorization request.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_authorization_code_verifier(auth: *const tokenkit_authorization) -> *mut c_char {
-    string_of(auth, |a| a.code_verifier.expose())
+    string_field(auth, |a| Some(a.inner.code_verifier.expose()))
 }
 
 /// Frees an authorization request. NULL is accepted.
@@ -94,11 +90,7 @@ pub unsafe extern "C" fn tokenkit_authorization_code_verifier(auth: *const token
 /// `auth` is NULL or an authorization request not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_authorization_free(auth: *mut tokenkit_authorization) {
-    run_or((), || {
-        if !auth.is_null() {
-            drop(Box::from_raw(auth));
-        }
-    })
+    free_handle(auth)
 }
 
 /// Signs the user in through the browser with a loopback redirect (RFC 8252 §7.3): listens on
@@ -150,7 +142,7 @@ pub unsafe extern "C" fn tokenkit_client_sign_in_loopback(
             }
         };
         let token = client.inner.sign_in_loopback(&options, &mut call)?;
-        *out = Box::into_raw(Box::new(tokenkit_token { inner: token }));
+        give(out, tokenkit_token { inner: token });
         Ok(())
     })
 }

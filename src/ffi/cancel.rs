@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::run_or;
+use super::{free_handle, run_or};
 use crate::cancel::Cancel;
 
 /// A cancellation flag. Owned by the caller, freed with tokenkit_cancel_free() once no call uses
@@ -47,9 +47,5 @@ pub unsafe extern "C" fn tokenkit_cancel_trigger(cancel: *const tokenkit_cancel)
 /// `cancel` is NULL or a cancel handle not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_cancel_free(cancel: *mut tokenkit_cancel) {
-    run_or((), || {
-        if !cancel.is_null() {
-            drop(Box::from_raw(cancel));
-        }
-    })
+    free_handle(cancel)
 }

@@ -7,7 +7,7 @@ use super::config::tokenkit_config;
 use super::error::tokenkit_error;
 use super::params::tokenkit_params;
 use super::token::tokenkit_token;
-use super::{optional_str, required_out, required_ref, required_str, run, run_or, tokenkit_status};
+use super::{free_handle, give, optional_str, required_out, required_ref, required_str, run, tokenkit_status};
 use crate::client::Client;
 use crate::config::ClientConfig;
 use crate::error::Result;
@@ -24,7 +24,7 @@ pub struct tokenkit_client {
 /// Hands a token to the caller through `out`.
 unsafe fn give_token(out: *mut *mut tokenkit_token, token: Result<Token>) -> Result<()> {
     let token = token?;
-    *out = Box::into_raw(Box::new(tokenkit_token { inner: token }));
+    give(out, tokenkit_token { inner: token });
     Ok(())
 }
 
@@ -46,7 +46,7 @@ pub unsafe extern "C" fn tokenkit_client_new(
         let config = required_ref(config, "config")?;
         required_out(out, "out")?;
         let client = Client::new(config.inner.clone())?;
-        *out = Box::into_raw(Box::new(tokenkit_client { inner: Arc::new(client) }));
+        give(out, tokenkit_client { inner: Arc::new(client) });
         Ok(())
     })
 }
@@ -163,11 +163,7 @@ pub unsafe extern "C" fn tokenkit_client_revoke(
 /// `client` is NULL or a client from tokenkit not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_client_free(client: *mut tokenkit_client) {
-    run_or((), || {
-        if !client.is_null() {
-            drop(Box::from_raw(client));
-        }
-    })
+    free_handle(client)
 }
 
 /// The Works with Nest sample in one call: POSTs `code`, `client_id`, `client_secret` and

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 use std::time::Duration;
 
 use super::error::tokenkit_error;
-use super::{optional_str, owned_c_string, required_str, run, run_or, tokenkit_status};
+use super::{free_handle, optional_str, owned_c_string, required_str, run, tokenkit_status};
 use crate::config::{AuthMethod, ClientConfig, RevocationStyle};
 use crate::discovery::discover;
 use crate::retry::RetryPolicy;
@@ -414,9 +414,5 @@ pub unsafe extern "C" fn tokenkit_config_discover(
 /// `config` is NULL or a config not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_free(config: *mut tokenkit_config) {
-    run_or((), || {
-        if !config.is_null() {
-            drop(Box::from_raw(config));
-        }
-    })
+    free_handle(config)
 }

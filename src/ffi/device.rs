@@ -1,14 +1,13 @@
 //! The device authorization grant (RFC 8628) through the C ABI.
 
 use std::ffi::{c_char, c_void};
-use std::ptr;
 
 use super::cancel::tokenkit_cancel;
 use super::client::tokenkit_client;
 use super::error::tokenkit_error;
 use super::params::tokenkit_params;
 use super::token::tokenkit_token;
-use super::{optional_str, owned_c_string, required_out, required_ref, run, run_or, tokenkit_status};
+use super::{free_handle, give, optional_str, required_out, required_ref, run, run_or, string_field, tokenkit_status};
 use crate::device::DeviceAuthorization;
 
 /// A device authorization response (RFC 8628 §3.2). Owned by the caller, freed with
@@ -45,7 +44,7 @@ pub unsafe extern "C" fn tokenkit_client_device_authorize(
         let scope = optional_str(scope, "scope")?;
         required_out(out, "out")?;
         let inner = client.inner.device_authorize(scope, tokenkit_params::pairs_of(params))?;
-        *out = Box::into_raw(Box::new(tokenkit_device_authorization { inner }));
+        give(out, tokenkit_device_authorization { inner });
         Ok(())
     })
 }
@@ -72,7 +71,7 @@ pub unsafe extern "C" fn tokenkit_client_device_poll(
         let authorization = required_ref(authorization, "authorization")?;
         required_out(out, "out")?;
         let token = client.inner.device_poll(&authorization.inner, tokenkit_cancel::of(cancel))?;
-        *out = Box::into_raw(Box::new(tokenkit_token { inner: token }));
+        give(out, tokenkit_token { inner: token });
         Ok(())
     })
 }
@@ -106,19 +105,11 @@ pub unsafe extern "C" fn tokenkit_client_device_flow(
             show(user_data, &handle);
         };
         let token = client.inner.device_flow(scope, tokenkit_params::pairs_of(params), &mut call, tokenkit_cancel::of(cancel))?;
-        *out = Box::into_raw(Box::new(tokenkit_token { inner: token }));
+        give(out, tokenkit_token { inner: token });
         Ok(())
     })
 }
 
-unsafe fn string_of(
-    authorization: *const tokenkit_device_authorization,
-    field: impl FnOnce(&DeviceAuthorization) -> Option<&str>,
-) -> *mut c_char {
-    run_or(ptr::null_mut(), || {
-        authorization.as_ref().and_then(|a| field(&a.inner)).map(owned_c_string).unwrap_or(ptr::null_mut())
-    })
-}
 
 /// The code the user types (e.g. "WDJB-MJHT"): a new string freed with tokenkit_string_free().
 ///
@@ -126,7 +117,7 @@ unsafe fn string_of(
 /// `authorization` is NULL or a live device authorization.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_device_authorization_user_code(authorization: *const tokenkit_device_authorization) -> *mut c_char {
-    string_of(authorization, |a| Some(&a.user_code))
+    string_field(authorization, |a| Some(a.inner.user_code.as_str()))
 }
 
 /// Where the user goes (`verification_uri`, or the `verification_url` some servers send): a new
@@ -138,7 +129,7 @@ pub unsafe extern "C" fn tokenkit_device_authorization_user_code(authorization: 
 pub unsafe extern "C" fn tokenkit_device_authorization_verification_uri(
     authorization: *const tokenkit_device_authorization,
 ) -> *mut c_char {
-    string_of(authorization, |a| Some(&a.verification_uri))
+    string_field(authorization, |a| Some(a.inner.verification_uri.as_str()))
 }
 
 /// The URI with the user code in it, or NULL when the server sent none: a new string freed with
@@ -150,7 +141,7 @@ pub unsafe extern "C" fn tokenkit_device_authorization_verification_uri(
 pub unsafe extern "C" fn tokenkit_device_authorization_verification_uri_complete(
     authorization: *const tokenkit_device_authorization,
 ) -> *mut c_char {
-    string_of(authorization, |a| a.verification_uri_complete.as_deref())
+    string_field(authorization, |a| a.inner.verification_uri_complete.as_deref())
 }
 
 /// Seconds the device code stays valid, counted from its arrival; -1 for NULL.
@@ -177,9 +168,5 @@ pub unsafe extern "C" fn tokenkit_device_authorization_interval(authorization: *
 /// `authorization` is NULL or a device authorization not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_device_authorization_free(authorization: *mut tokenkit_device_authorization) {
-    run_or((), || {
-        if !authorization.is_null() {
-            drop(Box::from_raw(authorization));
-        }
-    })
+    free_handle(authorization)
 }

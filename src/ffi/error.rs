@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CString};
 use std::ptr;
 
-use super::{lossless_c_string, run_or, tokenkit_status};
+use super::{free_handle, lossless_c_string, run_or, tokenkit_status};
 use crate::error::Error;
 
 /// An error from a failed call: status, message, HTTP status and the OAuth fields the server sent.
@@ -113,9 +113,5 @@ pub unsafe extern "C" fn tokenkit_error_body(err: *const tokenkit_error) -> *con
 /// `err` is NULL or an error from tokenkit not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_error_free(err: *mut tokenkit_error) {
-    run_or((), || {
-        if !err.is_null() {
-            drop(Box::from_raw(err));
-        }
-    })
+    free_handle(err)
 }

@@ -1,11 +1,10 @@
 //! `tokenkit_introspection`: token introspection (RFC 7662) through the C ABI.
 
 use std::ffi::c_char;
-use std::ptr;
 
 use super::client::tokenkit_client;
 use super::error::tokenkit_error;
-use super::{optional_str, owned_c_string, required_out, required_ref, required_str, run, run_or, tokenkit_status};
+use super::{free_handle, give, optional_str, required_out, required_ref, required_str, run, run_or, string_field, tokenkit_status};
 use crate::introspection::Introspection;
 
 /// An introspection response. Owned by the caller, freed with tokenkit_introspection_free().
@@ -36,7 +35,7 @@ pub unsafe extern "C" fn tokenkit_client_introspect(
         let hint = optional_str(token_type_hint, "token_type_hint")?;
         required_out(out, "out")?;
         let inner = client.inner.introspect(token, hint)?;
-        *out = Box::into_raw(Box::new(tokenkit_introspection { inner }));
+        give(out, tokenkit_introspection { inner });
         Ok(())
     })
 }
@@ -59,15 +58,6 @@ pub unsafe extern "C" fn tokenkit_introspection_exp(introspection: *const tokenk
     run_or(-1, || introspection.as_ref().and_then(|i| i.inner.exp).unwrap_or(-1))
 }
 
-/// Shared shape of the string accessors: NULL handle or absent field gives NULL.
-unsafe fn string_of(
-    introspection: *const tokenkit_introspection,
-    field: impl FnOnce(&Introspection) -> Option<&str>,
-) -> *mut c_char {
-    run_or(ptr::null_mut(), || {
-        introspection.as_ref().and_then(|i| field(&i.inner)).map(owned_c_string).unwrap_or(ptr::null_mut())
-    })
-}
 
 /// The `scope`, or NULL when absent: a new string freed with tokenkit_string_free().
 ///
@@ -75,7 +65,7 @@ unsafe fn string_of(
 /// `introspection` is NULL or a live introspection.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_introspection_scope(introspection: *const tokenkit_introspection) -> *mut c_char {
-    string_of(introspection, |i| i.scope.as_deref())
+    string_field(introspection, |i| i.inner.scope.as_deref())
 }
 
 /// The `client_id`, or NULL when absent: a new string freed with tokenkit_string_free().
@@ -84,7 +74,7 @@ pub unsafe extern "C" fn tokenkit_introspection_scope(introspection: *const toke
 /// `introspection` is NULL or a live introspection.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_introspection_client_id(introspection: *const tokenkit_introspection) -> *mut c_char {
-    string_of(introspection, |i| i.client_id.as_deref())
+    string_field(introspection, |i| i.inner.client_id.as_deref())
 }
 
 /// The `sub`, or NULL when absent: a new string freed with tokenkit_string_free().
@@ -93,7 +83,7 @@ pub unsafe extern "C" fn tokenkit_introspection_client_id(introspection: *const 
 /// `introspection` is NULL or a live introspection.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_introspection_sub(introspection: *const tokenkit_introspection) -> *mut c_char {
-    string_of(introspection, |i| i.sub.as_deref())
+    string_field(introspection, |i| i.inner.sub.as_deref())
 }
 
 /// Every field the server sent, as a JSON object: a new string freed with tokenkit_string_free().
@@ -102,7 +92,7 @@ pub unsafe extern "C" fn tokenkit_introspection_sub(introspection: *const tokenk
 /// `introspection` is NULL or a live introspection.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_introspection_json(introspection: *const tokenkit_introspection) -> *mut c_char {
-    string_of(introspection, |i| Some(i.raw_json.as_str()))
+    string_field(introspection, |i| Some(i.inner.raw_json.as_str()))
 }
 
 /// Frees an introspection response. NULL is accepted.
@@ -111,9 +101,5 @@ pub unsafe extern "C" fn tokenkit_introspection_json(introspection: *const token
 /// `introspection` is NULL or an introspection not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_introspection_free(introspection: *mut tokenkit_introspection) {
-    run_or((), || {
-        if !introspection.is_null() {
-            drop(Box::from_raw(introspection));
-        }
-    })
+    free_handle(introspection)
 }

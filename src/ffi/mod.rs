@@ -146,6 +146,26 @@ pub(crate) fn owned_c_string(value: &str) -> *mut c_char {
     CString::new(value).map(CString::into_raw).unwrap_or(std::ptr::null_mut())
 }
 
+/// A copy of a field of a live handle for the caller, freed with tokenkit_string_free(); NULL when
+/// the handle is NULL or the field absent. The shape of every string accessor.
+pub(crate) unsafe fn string_field<T>(handle: *const T, field: impl FnOnce(&T) -> Option<&str>) -> *mut c_char {
+    run_or(std::ptr::null_mut(), || handle.as_ref().and_then(field).map(owned_c_string).unwrap_or(std::ptr::null_mut()))
+}
+
+/// Hands a new handle to the caller through `out` (checked non-NULL beforehand).
+pub(crate) unsafe fn give<T>(out: *mut *mut T, value: T) {
+    *out = Box::into_raw(Box::new(value));
+}
+
+/// Frees a handle made by `give`; NULL is ignored. The shape of every `_free`.
+pub(crate) unsafe fn free_handle<T>(handle: *mut T) {
+    run_or((), || {
+        if !handle.is_null() {
+            drop(Box::from_raw(handle));
+        }
+    })
+}
+
 /// A C string that tokenkit keeps inside an object; NULs (from a server's text) become U+FFFD.
 pub(crate) fn lossless_c_string(value: &str) -> CString {
     CString::new(value.replace('\0', "\u{FFFD}")).unwrap_or_default()

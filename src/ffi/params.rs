@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use zeroize::Zeroize;
 
-use super::{required_ref, required_str, run, run_or};
+use super::{free_handle, required_ref, required_str, run};
 use super::error::tokenkit_error;
 use super::tokenkit_status;
 use crate::error::Error;
@@ -74,9 +74,5 @@ pub unsafe extern "C" fn tokenkit_params_add(
 /// `params` is NULL or a params handle not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_params_free(params: *mut tokenkit_params) {
-    run_or((), || {
-        if !params.is_null() {
-            drop(Box::from_raw(params));
-        }
-    })
+    free_handle(params)
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::client::tokenkit_client;
 use super::error::tokenkit_error;
 use super::token::tokenkit_token;
-use super::{optional_str, owned_c_string, required_out, required_ref, required_str, run, run_or, tokenkit_status};
+use super::{free_handle, give, optional_str, owned_c_string, required_out, required_ref, required_str, run, tokenkit_status};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::source::{OnChange, TokenSource, DEFAULT_SKEW};
@@ -60,7 +60,7 @@ fn skew_of(skew_seconds: i64) -> Duration {
 }
 
 unsafe fn give_source(out: *mut *mut tokenkit_source, source: Result<TokenSource>) -> Result<()> {
-    *out = Box::into_raw(Box::new(tokenkit_source { inner: source? }));
+    give(out, tokenkit_source { inner: source? });
     Ok(())
 }
 
@@ -135,7 +135,7 @@ pub unsafe extern "C" fn tokenkit_source_token(
         let source = required_ref(source, "source")?;
         required_out(out, "out")?;
         let token = source.inner.token()?;
-        *out = Box::into_raw(Box::new(tokenkit_token { inner: token }));
+        give(out, tokenkit_token { inner: token });
         Ok(())
     })
 }
@@ -179,7 +179,7 @@ pub unsafe extern "C" fn tokenkit_source_refresh(
         let source = required_ref(source, "source")?;
         let token = source.inner.refresh()?;
         if !out.is_null() {
-            *out = Box::into_raw(Box::new(tokenkit_token { inner: token }));
+            give(out, tokenkit_token { inner: token });
         }
         Ok(())
     })
@@ -211,9 +211,5 @@ pub unsafe extern "C" fn tokenkit_source_to_json(
 /// `source` is NULL or a source not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_source_free(source: *mut tokenkit_source) {
-    run_or((), || {
-        if !source.is_null() {
-            drop(Box::from_raw(source));
-        }
-    })
+    free_handle(source)
 }

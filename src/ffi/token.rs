@@ -1,9 +1,8 @@
 //! `tokenkit_token`: a successful token response and its accessors.
 
 use std::ffi::c_char;
-use std::ptr;
 
-use super::{owned_c_string, run_or};
+use super::{free_handle, run_or, string_field};
 use crate::token::Token;
 
 /// A token response. Owned by the caller, freed with tokenkit_token_free(), which zeroizes the
@@ -12,12 +11,6 @@ pub struct tokenkit_token {
     pub(crate) inner: Token,
 }
 
-/// Shared shape of the string accessors: NULL token or absent field gives NULL.
-unsafe fn string_of(token: *const tokenkit_token, field: impl FnOnce(&Token) -> Option<&str>) -> *mut c_char {
-    run_or(ptr::null_mut(), || {
-        token.as_ref().and_then(|t| field(&t.inner)).map(owned_c_string).unwrap_or(ptr::null_mut())
-    })
-}
 
 /// The access token: a new string the caller frees with tokenkit_string_free(). NULL if `token`
 /// is NULL.
@@ -26,7 +19,7 @@ unsafe fn string_of(token: *const tokenkit_token, field: impl FnOnce(&Token) -> 
 /// `token` is NULL or a live token from tokenkit.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_token_access_token(token: *const tokenkit_token) -> *mut c_char {
-    string_of(token, |t| Some(t.access_token()))
+    string_field(token, |t| Some(t.inner.access_token()))
 }
 
 /// The token type ("Bearer" when the server sent any case of it or none): a new string the caller
@@ -36,7 +29,7 @@ pub unsafe extern "C" fn tokenkit_token_access_token(token: *const tokenkit_toke
 /// `token` is NULL or a live token from tokenkit.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_token_token_type(token: *const tokenkit_token) -> *mut c_char {
-    string_of(token, |t| Some(t.token_type()))
+    string_field(token, |t| Some(t.inner.token_type()))
 }
 
 /// The refresh token, or NULL when the server sent none: a new string the caller frees with
@@ -46,7 +39,7 @@ pub unsafe extern "C" fn tokenkit_token_token_type(token: *const tokenkit_token)
 /// `token` is NULL or a live token from tokenkit.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_token_refresh_token(token: *const tokenkit_token) -> *mut c_char {
-    string_of(token, Token::refresh_token)
+    string_field(token, |t| t.inner.refresh_token())
 }
 
 /// The granted scope, or NULL when the server sent none: a new string the caller frees with
@@ -56,7 +49,7 @@ pub unsafe extern "C" fn tokenkit_token_refresh_token(token: *const tokenkit_tok
 /// `token` is NULL or a live token from tokenkit.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_token_scope(token: *const tokenkit_token) -> *mut c_char {
-    string_of(token, Token::scope)
+    string_field(token, |t| t.inner.scope())
 }
 
 /// The OpenID Connect id_token, or NULL when the server sent none: a new string the caller frees
@@ -66,7 +59,7 @@ pub unsafe extern "C" fn tokenkit_token_scope(token: *const tokenkit_token) -> *
 /// `token` is NULL or a live token from tokenkit.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_token_id_token(token: *const tokenkit_token) -> *mut c_char {
-    string_of(token, Token::id_token)
+    string_field(token, |t| t.inner.id_token())
 }
 
 /// Every field the server sent, as a JSON object (a form-encoded answer becomes an object of
@@ -76,7 +69,7 @@ pub unsafe extern "C" fn tokenkit_token_id_token(token: *const tokenkit_token) -
 /// `token` is NULL or a live token from tokenkit.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_token_json(token: *const tokenkit_token) -> *mut c_char {
-    string_of(token, |t| Some(t.raw_json()))
+    string_field(token, |t| Some(t.inner.raw_json()))
 }
 
 /// The lifetime in seconds as the server sent it (a number or a numeric string), or -1 when it sent
@@ -106,9 +99,5 @@ pub unsafe extern "C" fn tokenkit_token_expires_at(token: *const tokenkit_token)
 /// `token` is NULL or a token from tokenkit not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_token_free(token: *mut tokenkit_token) {
-    run_or((), || {
-        if !token.is_null() {
-            drop(Box::from_raw(token));
-        }
-    })
+    free_handle(token)
 }

@@ -17,7 +17,7 @@ VALGRIND := valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,
             --suppressions=tests/c/valgrind.supp
 WITH_SERVERS := scripts/with_servers.sh
 
-.PHONY: all lib cli demo test test-rust check-header test-c test-cli test-interop test-go example-go example-c bench clean
+.PHONY: all lib cli demo test test-rust check-header test-c test-cli test-interop test-go test-java example-go example-java example-c bench clean
 
 all: lib cli
 
@@ -34,7 +34,7 @@ cli: lib
 demo: cli
 	scripts/demo.sh
 
-test: test-rust check-header test-c test-cli test-interop test-go
+test: test-rust check-header test-c test-cli test-interop test-go test-java
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -77,6 +77,16 @@ example-go: lib
 	@mkdir -p target/go
 	cd bindings/go && go build -o ../../target/go/exchange ./examples/exchange
 	$(WITH_SERVERS) scripts/run_example.sh target/go/exchange
+
+# Java (JNA): the library is found through jna.library.path, or bundled in the jar.
+JAVA_RUN := java -Djna.library.path=$(abspath $(REL)) -cp "bindings/java/target/classes:bindings/java/target/test-classes:$$(cat bindings/java/target/classpath.txt)"
+
+test-java: lib
+	$(WITH_SERVERS) bash -c 'cd bindings/java && mvn -B -ntp -Dstyle.color=never test'
+
+example-java: lib
+	cd bindings/java && mvn -q -B -ntp test-compile
+	$(WITH_SERVERS) scripts/run_example.sh bash -c '$(JAVA_RUN) dev.tokenkit.examples.Exchange'
 
 example-c: cli
 	$(WITH_SERVERS) scripts/run_example.sh scripts/exchange_with_cli.sh

@@ -22,7 +22,8 @@
 #define TOKENKIT_ABI_VERSION 1
 
 /**
- * Status of a fallible call. Numbers are fixed and never reused.
+ * Status of a fallible call. Numbers are fixed and never reused; new ones may be added without a
+ * change of TOKENKIT_ABI_VERSION, so treat any number you do not know as an error.
  */
 enum tokenkit_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L

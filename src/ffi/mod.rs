@@ -27,7 +27,8 @@ use std::panic::{self, AssertUnwindSafe};
 use crate::error::{Error, ErrorKind, Result};
 use self::error::tokenkit_error;
 
-/// Status of a fallible call. Numbers are fixed and never reused.
+/// Status of a fallible call. Numbers are fixed and never reused; new ones may be added without a
+/// change of TOKENKIT_ABI_VERSION, so treat any number you do not know as an error.
 #[repr(i32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum tokenkit_status {

@@ -645,6 +645,15 @@ fn log(st: &State, args: std::fmt::Arguments) {
     }
 }
 
+/// Nest-style revocation carries the token in its path.
+fn log_path(path: &str) -> &str {
+    if path.starts_with(NEST_REVOKE_PREFIX) {
+        "/oauth2/access_tokens/<redacted>"
+    } else {
+        path
+    }
+}
+
 fn serve_connection(st: &State, stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
@@ -663,7 +672,7 @@ fn serve_connection(st: &State, stream: TcpStream) {
         };
         let reply = route(st, &req);
         // Only method, path and sizes: bodies and headers may carry secrets.
-        log(st, format_args!("{} {} ({} body bytes) -> {}", req.method, req.path, req.body.len(), reply.describe()));
+        log(st, format_args!("{} {} ({} body bytes) -> {}", req.method, log_path(&req.path), req.body.len(), reply.describe()));
         let stream = reader.get_ref();
         match reply {
             Reply::Send(resp) => {
@@ -731,7 +740,7 @@ fn route_plain(st: &State, req: &Request) -> Response {
         "/stats" => return only("GET", &|| stats(st)),
         _ => {}
     }
-    if let Some(token) = path.strip_prefix("/oauth2/access_tokens/") {
+    if let Some(token) = path.strip_prefix(NEST_REVOKE_PREFIX) {
         return only("DELETE", &|| nest_revoke(st, token));
     }
     if let Some(flaky) = parse_flaky(path) {
@@ -1489,6 +1498,8 @@ fn revoke(st: &State, req: &Request) -> Handled {
     }
     Ok(Response::new(200, TEXT, ""))
 }
+
+const NEST_REVOKE_PREFIX: &str = "/oauth2/access_tokens/";
 
 /// DELETE /oauth2/access_tokens/<token>: Nest's API, where the token in the
 /// path is its own credential (no client authentication).

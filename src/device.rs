@@ -43,10 +43,13 @@ impl Client {
         let mut interval = authorization.interval;
         let grant = Grant::DeviceCode { device_code: authorization.device_code.expose() };
         loop {
-            crate::cancel::sleep(cancel, interval)?;
-            if Instant::now() >= deadline {
+            // A poll that would land after the deadline is not sent: the code is dead by then.
+            let now = Instant::now();
+            if now + interval >= deadline {
+                crate::cancel::sleep(cancel, deadline.saturating_duration_since(now))?;
                 return Err(Error::new(ErrorKind::Timeout, "the device code expired before the user finished"));
             }
+            crate::cancel::sleep(cancel, interval)?;
             match self.request_token(&grant, &[]) {
                 Err(e) if e.oauth_code() == Some("authorization_pending") => {}
                 Err(e) if e.oauth_code() == Some("slow_down") => interval += SLOW_DOWN_STEP,

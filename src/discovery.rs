@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::config::ClientConfig;
+use crate::config::{AuthMethod, ClientConfig};
 use crate::error::{Error, Result};
 use crate::token::{check_response, take_string};
 use crate::transport::{build_agent, check_endpoint, send, HttpRequest};
@@ -92,9 +92,33 @@ fn parse_metadata(mut fields: Map<String, Value>, expected_issuer: &str) -> Resu
     })
 }
 
+/// The client authentication method to use with a server that lists the ones it supports: the
+/// configured one when listed (or when the server lists none, RFC 8414 §2 then means
+/// client_secret_basic), else the other secret-based method when that one is listed. A public
+/// client stays public.
+fn supported_auth_method(current: AuthMethod, supported: &[String]) -> AuthMethod {
+    let listed = |m: &str| supported.iter().any(|s| s == m);
+    match current {
+        AuthMethod::None => AuthMethod::None,
+        _ if supported.is_empty() || listed(auth_method_name(current)) => current,
+        AuthMethod::ClientSecretPost if listed("client_secret_basic") => AuthMethod::ClientSecretBasic,
+        AuthMethod::ClientSecretBasic if listed("client_secret_post") => AuthMethod::ClientSecretPost,
+        _ => current,
+    }
+}
+
+fn auth_method_name(method: AuthMethod) -> &'static str {
+    match method {
+        AuthMethod::ClientSecretPost => "client_secret_post",
+        AuthMethod::ClientSecretBasic => "client_secret_basic",
+        AuthMethod::None => "none",
+    }
+}
+
 impl ClientConfig {
-    /// Takes the endpoints and the issuer from discovered metadata. Endpoints the document lacks
-    /// keep their current value.
+    /// Takes the endpoints and the issuer from discovered metadata, and switches between
+    /// client_secret_post and client_secret_basic when the server supports only the other.
+    /// Endpoints the document lacks keep their current value.
     pub fn apply_metadata(&mut self, metadata: &ProviderMetadata) -> Result<()> {
         let token_endpoint = metadata
             .token_endpoint
@@ -113,6 +137,7 @@ impl ClientConfig {
         keep(&metadata.introspection_endpoint, &mut self.introspection_endpoint);
         self.issuer = Some(metadata.issuer.clone());
         self.issuer_in_authorization_response = metadata.authorization_response_iss_parameter_supported;
+        self.auth_method = supported_auth_method(self.auth_method, &metadata.token_endpoint_auth_methods_supported);
         Ok(())
     }
 }

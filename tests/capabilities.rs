@@ -195,3 +195,28 @@ fn constant_time_eq_compares_whole_strings() {
     assert!(!constant_time_eq("abc", "abd"));
     assert!(!constant_time_eq("abc", "ab"));
 }
+
+#[test]
+fn discovery_switches_to_an_auth_method_the_server_supports() {
+    use tokenkit::discovery::ProviderMetadata;
+    let metadata = |methods: &[&str]| ProviderMetadata {
+        issuer: "https://as.example".into(),
+        token_endpoint: Some("https://as.example/token".into()),
+        token_endpoint_auth_methods_supported: methods.iter().map(|m| m.to_string()).collect(),
+        ..ProviderMetadata::default()
+    };
+    let cases = [
+        (AuthMethod::ClientSecretPost, vec!["client_secret_basic"], AuthMethod::ClientSecretBasic),
+        (AuthMethod::ClientSecretBasic, vec!["client_secret_post"], AuthMethod::ClientSecretPost),
+        (AuthMethod::ClientSecretPost, vec!["client_secret_post", "client_secret_basic"], AuthMethod::ClientSecretPost),
+        (AuthMethod::ClientSecretPost, vec![], AuthMethod::ClientSecretPost),
+        (AuthMethod::None, vec!["client_secret_basic"], AuthMethod::None),
+    ];
+    for (start, methods, want) in cases {
+        let mut config = ClientConfig::new("", "id").auth_method(start);
+        config.apply_metadata(&metadata(&methods)).unwrap();
+        assert_eq!(config.auth_method, want, "{start:?} with {methods:?}");
+        assert_eq!(config.token_endpoint, "https://as.example/token");
+        assert_eq!(config.issuer.as_deref(), Some("https://as.example"));
+    }
+}

@@ -382,7 +382,9 @@ pub unsafe extern "C" fn tokenkit_config_apply_preset(
 
 /// Fetches the metadata of `issuer` (RFC 8414 `/.well-known/oauth-authorization-server`, then
 /// OpenID Connect `/.well-known/openid-configuration`), checks that it names exactly this issuer,
-/// and sets the config's endpoints and issuer from it (endpoints it lacks are left as they were).
+/// and sets the config's endpoints and issuer from it (endpoints it lacks are left as they were);
+/// when the server lists only the other of client_secret_post and client_secret_basic, switches to
+/// it.
 /// Uses the config's timeouts, CA files and retry policy, so set those first. When
 /// `metadata_json` is not NULL, stores the document there (a new string freed with
 /// tokenkit_string_free()). Returns OK, INVALID_ARGUMENT, INSECURE, PROTOCOL_ERROR (issuer

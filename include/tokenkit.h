@@ -223,10 +223,11 @@ typedef void (*tokenkit_device_code_fn)(void *user_data,
 
 /**
  * Told about every new token (after each successful refresh), so a rotated refresh token can be
- * persisted (tokenkit_token_refresh_token(), or tokenkit_source_to_json() from another thread).
- * Called on the thread that performed the refresh, with the token borrowed for the call; calls
- * never overlap. It must not call tokenkit_source_token(), _access_token() or _refresh() on the
- * same source (that would deadlock); `user_data` must be usable from any thread.
+ * persisted: read tokenkit_token_refresh_token(), or call tokenkit_source_to_json() (safe here).
+ * Called, with the token borrowed for the call, on the application thread whose
+ * tokenkit_source_token(), _access_token() or _refresh() performed the refresh, before that call
+ * returns; calls never overlap. It must not call tokenkit_source_token(), _access_token() or
+ * _refresh() on the same source (that would deadlock); `user_data` must be usable from any thread.
  */
 typedef void (*tokenkit_token_changed_fn)(void *user_data,
                                           const struct tokenkit_token *token);

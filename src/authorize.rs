@@ -35,7 +35,7 @@ impl Client {
         let endpoint = config
             .authorization_endpoint
             .as_deref()
-            .ok_or_else(|| Error::invalid_argument("no authorization endpoint is configured"))?;
+            .ok_or_else(|| Error::invalid_argument("no authorization_endpoint is configured"))?;
         let mut url: Url = check_endpoint(endpoint, "authorization_endpoint")?;
         let state = random_state()?;
         let pkce = Pkce::generate()?;

@@ -62,7 +62,7 @@ fn each_authorization_request_is_fresh() {
 #[test]
 fn authorization_request_refuses_reserved_extras_and_missing_endpoint() {
     let client = public_client(ClientConfig::new("https://as.example/token", "id"));
-    assert!(client.authorization_request(None, None, &[]).unwrap_err().message().contains("authorization endpoint"));
+    assert!(client.authorization_request(None, None, &[]).unwrap_err().message().contains("authorization_endpoint"));
     let mut config = ClientConfig::new("https://as.example/token", "id");
     config.authorization_endpoint = Some("http://as.example/authorize".into());
     assert_eq!(public_client(config).authorization_request(None, None, &[]).unwrap_err().kind(), ErrorKind::Insecure);

@@ -13,10 +13,11 @@ use crate::source::{OnChange, TokenSource, DEFAULT_SKEW};
 use crate::token::Token;
 
 /// Told about every new token (after each successful refresh), so a rotated refresh token can be
-/// persisted (tokenkit_token_refresh_token(), or tokenkit_source_to_json() from another thread).
-/// Called on the thread that performed the refresh, with the token borrowed for the call; calls
-/// never overlap. It must not call tokenkit_source_token(), _access_token() or _refresh() on the
-/// same source (that would deadlock); `user_data` must be usable from any thread.
+/// persisted: read tokenkit_token_refresh_token(), or call tokenkit_source_to_json() (safe here).
+/// Called, with the token borrowed for the call, on the application thread whose
+/// tokenkit_source_token(), _access_token() or _refresh() performed the refresh, before that call
+/// returns; calls never overlap. It must not call tokenkit_source_token(), _access_token() or
+/// _refresh() on the same source (that would deadlock); `user_data` must be usable from any thread.
 pub type tokenkit_token_changed_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, token: *const tokenkit_token)>;
 
 /// Hands out a valid access token, refreshing it when it is within the skew of expiry or on

@@ -9,7 +9,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The settings of a {@link Client}: one token endpoint and one set of credentials. Immutable and
+ * The settings of a {@link Client}: its endpoints and one set of credentials. Immutable and
  * reusable; made with {@link #builder()}.
  *
  * <pre>{@code
@@ -21,11 +21,16 @@ import java.util.List;
  *         .build();
  * }</pre>
  *
+ * <p>The endpoints can also come from a provider preset ({@link Builder#preset}) or from the
+ * issuer's metadata ({@link Builder#issuer}, RFC 8414 discovery when the client is made); an
+ * endpoint set explicitly wins over both.
+ *
  * <p>A config only holds values: the library checks them when {@link Client#create} makes a
  * client, and reports a bad one there as INVALID_ARGUMENT or INSECURE. Settings left unset keep
  * the library's defaults (client_secret_post, connect timeout 10 s, overall timeout 30 s, response
- * cap 1 MiB, User-Agent "tokenkit/VERSION"). The client secret is held as a Java string, which
- * cannot be zeroized; the library's copy is. {@link #toString()} never shows the secret.
+ * cap 1 MiB, User-Agent "tokenkit/VERSION", {@link RetryPolicy#DEFAULT}, RFC 7009 revocation).
+ * The client secret is held as a Java string, which cannot be zeroized; the library's copy is.
+ * {@link #toString()} never shows the secret.
  */
 public final class Config {
     private final String tokenEndpoint;
@@ -37,6 +42,15 @@ public final class Config {
     private final String userAgent;
     private final List<Path> caFiles;
     private final Long maxResponseBytes;
+    private final String authorizationEndpoint;
+    private final String deviceAuthorizationEndpoint;
+    private final String revocationEndpoint;
+    private final String introspectionEndpoint;
+    private final RevocationStyle revocationStyle;
+    private final RetryPolicy retry;
+    private final String preset;
+    private final String presetProjectId;
+    private final String issuer;
 
     private Config(Builder b) {
         this.tokenEndpoint = b.tokenEndpoint;
@@ -48,12 +62,22 @@ public final class Config {
         this.userAgent = b.userAgent;
         this.caFiles = Collections.unmodifiableList(new ArrayList<>(b.caFiles));
         this.maxResponseBytes = b.maxResponseBytes;
+        this.authorizationEndpoint = b.authorizationEndpoint;
+        this.deviceAuthorizationEndpoint = b.deviceAuthorizationEndpoint;
+        this.revocationEndpoint = b.revocationEndpoint;
+        this.introspectionEndpoint = b.introspectionEndpoint;
+        this.revocationStyle = b.revocationStyle;
+        this.retry = b.retry;
+        this.preset = b.preset;
+        this.presetProjectId = b.presetProjectId;
+        this.issuer = b.issuer;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
+    /** The token endpoint set explicitly, or null (then from the preset or the issuer's metadata). */
     public String tokenEndpoint() {
         return tokenEndpoint;
     }
@@ -62,28 +86,55 @@ public final class Config {
         return clientId;
     }
 
-    /** The auth method, or null for the library's default (client_secret_post). */
+    /** The auth method, or null for the library's default (client_secret_post) or the preset's. */
     public AuthMethod authMethod() {
         return authMethod;
     }
 
+    /** The issuer whose metadata is discovered when a client is made, or null. */
+    public String issuer() {
+        return issuer;
+    }
+
+    /** The provider preset's name, or null. */
+    public String preset() {
+        return preset;
+    }
+
+    /** The retry policy, or null for the library's default ({@link RetryPolicy#DEFAULT}). */
+    public RetryPolicy retry() {
+        return retry;
+    }
+
     @Override
     public String toString() {
-        return "Config[tokenEndpoint=" + tokenEndpoint + ", clientId=" + clientId
+        return "Config[" + (issuer == null ? "" : "issuer=" + issuer + ", ")
+                + (preset == null ? "" : "preset=" + preset + ", ")
+                + "tokenEndpoint=" + tokenEndpoint + ", clientId=" + clientId
                 + ", clientSecret=" + (clientSecret == null ? "(none)" : "(set)")
                 + ", authMethod=" + (authMethod == null ? "(default)" : authMethod) + "]";
     }
 
+    /** A {@code tokenkit_config} the caller frees, and the issuer's metadata when it was discovered. */
+    record Native(Pointer config, String metadata) {}
+
     /**
-     * A new {@code tokenkit_config} with these settings; the caller frees it. The endpoint and
-     * client id are always passed, null included, so the library names what is missing; the
-     * other settings only when set.
+     * A new {@code tokenkit_config} with these settings; the caller frees it. The preset comes
+     * first and the explicit settings after it, so they win; discovery comes after the timeouts,
+     * CA files and retry policy it uses, and before the explicit endpoints. The token endpoint
+     * and client id are always passed, null included, so the library names what is missing
+     * (unless a preset or an issuer provides the endpoint); the other settings only when set.
      */
-    Pointer toNative(LibTokenKit lib) {
+    Native toNative(LibTokenKit lib) {
         Pointer c = lib.tokenkit_config_new();
         boolean ok = false;
         try {
-            setString(lib, tokenEndpoint, "token_endpoint", (s, err) -> lib.tokenkit_config_set_token_endpoint(c, s, err));
+            if (preset != null) {
+                try (CString name = CString.of(preset, "name");
+                        CString project = CString.of(presetProjectId, "project_id")) {
+                    check(lib, err -> lib.tokenkit_config_apply_preset(c, name.pointer(), project.pointer(), err));
+                }
+            }
             setString(lib, clientId, "client_id", (s, err) -> lib.tokenkit_config_set_client_id(c, s, err));
             if (authMethod != null) {
                 check(lib, err -> lib.tokenkit_config_set_auth_method(c, authMethod.value(), err));
@@ -109,8 +160,39 @@ public final class Config {
                 String path = caFile == null ? null : caFile.toString();
                 setString(lib, path, "ca_file", (s, err) -> lib.tokenkit_config_add_ca_file(c, s, err));
             }
+            if (retry != null) {
+                // Durations are zero or more (RetryPolicy checks); a zero delay is allowed.
+                check(lib, err -> lib.tokenkit_config_set_retry(c, retry.maxRetries(),
+                        delayMillis(retry.baseDelay()), delayMillis(retry.maxDelay()), err));
+            }
+            String metadata = null;
+            if (issuer != null) {
+                metadata = discover(lib, c, issuer);
+            }
+            if (tokenEndpoint != null || (preset == null && issuer == null)) {
+                setString(lib, tokenEndpoint, "token_endpoint", (s, err) -> lib.tokenkit_config_set_token_endpoint(c, s, err));
+            }
+            if (authorizationEndpoint != null) {
+                setString(lib, authorizationEndpoint, "authorization_endpoint",
+                        (s, err) -> lib.tokenkit_config_set_authorization_endpoint(c, s, err));
+            }
+            if (deviceAuthorizationEndpoint != null) {
+                setString(lib, deviceAuthorizationEndpoint, "device_authorization_endpoint",
+                        (s, err) -> lib.tokenkit_config_set_device_authorization_endpoint(c, s, err));
+            }
+            if (revocationEndpoint != null) {
+                setString(lib, revocationEndpoint, "revocation_endpoint",
+                        (s, err) -> lib.tokenkit_config_set_revocation_endpoint(c, s, err));
+            }
+            if (introspectionEndpoint != null) {
+                setString(lib, introspectionEndpoint, "introspection_endpoint",
+                        (s, err) -> lib.tokenkit_config_set_introspection_endpoint(c, s, err));
+            }
+            if (revocationStyle != null) {
+                check(lib, err -> lib.tokenkit_config_set_revocation_style(c, revocationStyle.value(), err));
+            }
             ok = true;
-            return c;
+            return new Native(c, metadata);
         } finally {
             if (!ok) {
                 lib.tokenkit_config_free(c);
@@ -118,11 +200,30 @@ public final class Config {
         }
     }
 
+    /** Runs discovery of {@code issuer} on config {@code c} and returns the metadata document. */
+    static String discover(LibTokenKit lib, Pointer c, String issuer) {
+        try (CString i = CString.of(issuer, "issuer")) {
+            PointerByReference metadata = new PointerByReference();
+            PointerByReference err = new PointerByReference();
+            Errors.check(lib, lib.tokenkit_config_discover(c, i.pointer(), metadata, err), err);
+            return NativeStrings.take(lib, metadata.getValue());
+        }
+    }
+
+    /** Milliseconds for a {@code uint64_t} delay that may be zero. */
+    private static long delayMillis(Duration d) {
+        try {
+            return d.toMillis();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     /**
      * Milliseconds for a {@code uint64_t} timeout: a positive duration is at least 1 ms, and a zero
      * or negative one is 0, which the library refuses with a message naming the setting.
      */
-    private static long millis(Duration d) {
+    static long millis(Duration d) {
         if (d.isNegative() || d.isZero()) {
             return 0L;
         }
@@ -164,10 +265,22 @@ public final class Config {
         private String userAgent;
         private final List<Path> caFiles = new ArrayList<>();
         private Long maxResponseBytes;
+        private String authorizationEndpoint;
+        private String deviceAuthorizationEndpoint;
+        private String revocationEndpoint;
+        private String introspectionEndpoint;
+        private RevocationStyle revocationStyle;
+        private RetryPolicy retry;
+        private String preset;
+        private String presetProjectId;
+        private String issuer;
 
         private Builder() {}
 
-        /** The token endpoint: https://, or http:// to a loopback host (127.0.0.0/8, ::1, localhost). Required. */
+        /**
+         * The token endpoint: https://, or http:// to a loopback host (127.0.0.0/8, ::1, localhost).
+         * Required, unless a {@link #preset} or an {@link #issuer} provides it.
+         */
         public Builder tokenEndpoint(String url) {
             this.tokenEndpoint = url;
             return this;
@@ -224,6 +337,78 @@ public final class Config {
         /** The cap on a response body in bytes (> 0); a larger body fails with PROTOCOL_ERROR. Default 1 MiB. */
         public Builder maxResponseBytes(long maxBytes) {
             this.maxResponseBytes = maxBytes;
+            return this;
+        }
+
+        /** The authorization endpoint (RFC 6749 §3.1), for authorization URLs and loopback sign-in. */
+        public Builder authorizationEndpoint(String url) {
+            this.authorizationEndpoint = url;
+            return this;
+        }
+
+        /** The device authorization endpoint (RFC 8628 §3.1), for the device flow. */
+        public Builder deviceAuthorizationEndpoint(String url) {
+            this.deviceAuthorizationEndpoint = url;
+            return this;
+        }
+
+        /** The revocation endpoint (RFC 7009), or Nest's DELETE base URL with {@link RevocationStyle#NEST_DELETE}. */
+        public Builder revocationEndpoint(String url) {
+            this.revocationEndpoint = url;
+            return this;
+        }
+
+        /** The introspection endpoint (RFC 7662). */
+        public Builder introspectionEndpoint(String url) {
+            this.introspectionEndpoint = url;
+            return this;
+        }
+
+        /** How tokens are revoked; null keeps the default, {@link RevocationStyle#RFC7009} (or the preset's). */
+        public Builder revocationStyle(RevocationStyle style) {
+            this.revocationStyle = style;
+            return this;
+        }
+
+        /** How requests other than a code exchange are retried; null keeps {@link RetryPolicy#DEFAULT}. */
+        public Builder retry(RetryPolicy retry) {
+            this.retry = retry;
+            return this;
+        }
+
+        /** Turns retrying off: {@code retry(RetryPolicy.NONE)}. */
+        public Builder noRetry() {
+            return retry(RetryPolicy.NONE);
+        }
+
+        /**
+         * Applies a provider preset: "nest" (legacy Works with Nest: its authorization and token
+         * endpoints, client_secret_post, DELETE revocation; {@code projectId} null) or
+         * "google-nest" (Device Access: {@code projectId} required; Google's endpoints, scope
+         * sdm.service, access_type=offline, prompt=consent). The client id and secret still have
+         * to be set; other explicit settings win over the preset's. Null clears it.
+         */
+        public Builder preset(String name, String projectId) {
+            this.preset = name;
+            this.presetProjectId = projectId;
+            return this;
+        }
+
+        /** A preset without a project id, e.g. {@code preset("nest")}. */
+        public Builder preset(String name) {
+            return preset(name, null);
+        }
+
+        /**
+         * The authorization server's issuer identifier. When the client is made, its metadata is
+         * fetched (RFC 8414 {@code /.well-known/oauth-authorization-server}, then OpenID Connect's
+         * {@code /.well-known/openid-configuration}) with this config's timeouts, CA files and
+         * retry policy, checked to name exactly this issuer, and its endpoints used where none is
+         * set explicitly; the sign-in then also checks the redirect's {@code iss} (RFC 9207).
+         * {@link Client#metadata()} returns the document. Null (the default) for no discovery.
+         */
+        public Builder issuer(String issuer) {
+            this.issuer = issuer;
             return this;
         }
 

@@ -22,7 +22,9 @@ public enum ErrorKind {
     /** A plain http:// URL to a host that is not loopback was refused. */
     INSECURE(8),
     /** A bug in tokenkit was caught before it could reach the caller. Please report it. */
-    INTERNAL_ERROR(9);
+    INTERNAL_ERROR(9),
+    /** The application cancelled the wait through a {@link Cancellation} (sign-in, device flow). */
+    CANCELLED(10);
 
     private final int status;
 

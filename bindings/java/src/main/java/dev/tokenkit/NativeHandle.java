@@ -7,10 +7,10 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * An owned pointer to a thread-safe tokenkit object (a client today; later ones the same way):
- * calls run under a read lock, so any number run at once, and freeing takes the write lock, so it
- * waits for running calls and never frees the object under one. After {@link #close()} every call
- * throws INVALID_ARGUMENT.
+ * An owned pointer to a thread-safe tokenkit object (a client, a token source, a device
+ * authorization): calls run under a read lock, so any number run at once, and freeing takes the
+ * write lock, so it waits for running calls and never frees the object under one. After
+ * {@link #close()} every call throws INVALID_ARGUMENT.
  *
  * <p>A {@link Cleaner} frees the object if its owner is dropped without being closed: a safety net
  * for a forgotten {@code close()}, not a way to manage it. The cleaning action holds the pointer,
@@ -33,6 +33,11 @@ final class NativeHandle {
         this.state = new State(pointer, free);
         this.cleanable = CLEANER.register(owner, state);
         this.closedMessage = closedMessage;
+    }
+
+    /** The binding's one Cleaner thread, shared by every object that owns native memory. */
+    static Cleaner cleaner() {
+        return CLEANER;
     }
 
     /** Runs {@code body} with the live pointer; throws INVALID_ARGUMENT if the handle is closed. */

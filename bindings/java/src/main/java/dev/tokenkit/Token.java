@@ -50,24 +50,71 @@ public final class Token {
     }
 
     /** Copies the token a successful call stored in {@code out}, then frees it. */
-    private static Token take(LibTokenKit lib, PointerByReference out) {
+    static Token take(LibTokenKit lib, PointerByReference out) {
         Pointer t = out.getValue();
         if (t == null) {
             throw new TokenKitException(ErrorKind.INTERNAL_ERROR, "the library reported success but returned no token");
         }
         try {
-            return new Token(
-                    NativeStrings.take(lib, lib.tokenkit_token_access_token(t)),
-                    NativeStrings.take(lib, lib.tokenkit_token_token_type(t)),
-                    NativeStrings.take(lib, lib.tokenkit_token_refresh_token(t)),
-                    NativeStrings.take(lib, lib.tokenkit_token_scope(t)),
-                    NativeStrings.take(lib, lib.tokenkit_token_id_token(t)),
-                    lib.tokenkit_token_expires_in(t),
-                    lib.tokenkit_token_expires_at(t),
-                    NativeStrings.take(lib, lib.tokenkit_token_json(t)));
+            return copy(lib, t);
         } finally {
             lib.tokenkit_token_free(t);
         }
+    }
+
+    /** Copies a live token without freeing it: one the library lends a callback. */
+    static Token copy(LibTokenKit lib, Pointer t) {
+        return new Token(
+                NativeStrings.take(lib, lib.tokenkit_token_access_token(t)),
+                NativeStrings.take(lib, lib.tokenkit_token_token_type(t)),
+                NativeStrings.take(lib, lib.tokenkit_token_refresh_token(t)),
+                NativeStrings.take(lib, lib.tokenkit_token_scope(t)),
+                NativeStrings.take(lib, lib.tokenkit_token_id_token(t)),
+                lib.tokenkit_token_expires_in(t),
+                lib.tokenkit_token_expires_at(t),
+                NativeStrings.take(lib, lib.tokenkit_token_json(t)));
+    }
+
+    /**
+     * This token in the format of {@code tokenkit_source_to_json()} (access_token, token_type,
+     * expires_at, refresh_token, scope, id_token), which {@code tokenkit_source_from_json()} reads.
+     * The ABI has no way to hand a copied token back to the library, so a {@link TokenSource} made
+     * from a {@code Token} goes through this; {@link #json()} would not do, as the server's
+     * {@code expires_in} there is relative to a time the library no longer knows.
+     */
+    String toSavedJson() {
+        StringBuilder b = new StringBuilder(256).append('{');
+        field(b, "access_token", accessToken);
+        field(b, "token_type", tokenType);
+        if (expiresAt != -1) {
+            b.append(",\"expires_at\":").append(expiresAt);
+        }
+        field(b, "refresh_token", refreshToken);
+        field(b, "scope", scope);
+        field(b, "id_token", idToken);
+        return b.append('}').toString();
+    }
+
+    /** Appends {@code "name":"value"} (RFC 8259 string escapes), nothing for a null value. */
+    private static void field(StringBuilder b, String name, String value) {
+        if (value == null) {
+            return;
+        }
+        if (b.length() > 1) {
+            b.append(',');
+        }
+        b.append('"').append(name).append("\":\"");
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        b.append('"');
     }
 
     /** The access token. */

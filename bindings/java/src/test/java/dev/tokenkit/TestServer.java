@@ -12,7 +12,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -75,6 +79,71 @@ public final class TestServer {
 
     static Client demoClient(String path) {
         return Client.create(demo(path).build());
+    }
+
+    /** {@link #demo} with every endpoint of the mock server: authorization, device, revocation, introspection. */
+    static Config.Builder flows(String tokenPath) {
+        return demo(tokenPath)
+                .authorizationEndpoint(url("/authorize"))
+                .deviceAuthorizationEndpoint(url("/device_authorization"))
+                .revocationEndpoint(url("/revoke"))
+                .introspectionEndpoint(url("/introspect"));
+    }
+
+    /** A unique name for this JVM's test run, for /flaky keys and codes. */
+    static String unique(String prefix) {
+        return prefix + "-" + ProcessHandle.current().pid() + "-" + CODES.incrementAndGet();
+    }
+
+    /**
+     * A count from GET /stats: a grant type under "by_grant" (e.g. "refresh_token"), or a
+     * top-level counter ("token_requests", "revocations", "introspections").
+     */
+    static long stat(String name) throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url("/stats"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        String body = response.body();
+        int byGrant = body.indexOf("\"by_grant\"");
+        Pattern key = Pattern.compile("\"" + Pattern.quote(name) + "\":(\\d+)");
+        Matcher m = key.matcher(body);
+        if (byGrant >= 0 && m.find(byGrant)) {
+            return Long.parseLong(m.group(1));
+        }
+        m = key.matcher(body);
+        if (m.find()) {
+            return Long.parseLong(m.group(1));
+        }
+        throw new AssertionError("no " + name + " in /stats: " + body);
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    /**
+     * An openUrl that plays the user's browser on a thread of its own, as openUrl must return
+     * promptly: GETs the authorization URL, then follows its 302 to the loopback redirect.
+     * What went wrong, if anything, goes to {@code problems}.
+     */
+    static Consumer<String> browser(Consumer<Throwable> problems) {
+        return url -> {
+            Thread t = new Thread(() -> {
+                try {
+                    HttpResponse<Void> authorize = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding());
+                    String location = authorize.headers().firstValue("Location")
+                            .orElseThrow(() -> new AssertionError("no Location from /authorize: " + authorize.statusCode()));
+                    HTTP.send(HttpRequest.newBuilder(URI.create(location)).timeout(Duration.ofSeconds(10)).build(),
+                            HttpResponse.BodyHandlers.discarding());
+                } catch (Throwable e) {
+                    problems.accept(e);
+                }
+            }, "test-browser");
+            t.setDaemon(true);
+            t.start();
+        };
     }
 
     /** POSTs a form to the mock server and returns the body; for /mint. */

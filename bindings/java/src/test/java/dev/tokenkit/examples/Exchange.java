@@ -97,6 +97,7 @@ public final class Exchange {
             case TRANSPORT_ERROR, TIMEOUT, TLS_ERROR -> 4;
             case HTTP_ERROR, PROTOCOL_ERROR -> 5;
             case INSECURE -> 6;
+            case CANCELLED -> 7;
             case INTERNAL_ERROR -> 70;
         };
     }

@@ -17,8 +17,14 @@ use crate::token::Token;
 
 pub const DEFAULT_SKEW: Duration = Duration::from_secs(60);
 
+thread_local! {
+    /// The address of the source whose on_change runs on this thread, or 0.
+    static IN_CALLBACK_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Called with the new token after every successful refresh, on the refreshing thread, while the
-/// refresh lock is held (so calls never overlap). It must not refresh the same source.
+/// refresh lock is held (so calls never overlap). Asking the same source for a token from inside it
+/// fails with InvalidArgument instead of deadlocking.
 pub type OnChange = Box<dyn Fn(&Token) + Send + Sync>;
 
 pub struct TokenSource {
@@ -70,6 +76,7 @@ impl TokenSource {
 
     /// A token whose access token is fresh, refreshing first if needed.
     pub fn token(&self) -> Result<Token> {
+        self.refuse_reentry()?;
         let seen = {
             let state = self.read();
             match &state.token {
@@ -82,6 +89,7 @@ impl TokenSource {
 
     /// Refreshes now, whatever the expiry. Threads that ask together share one refresh.
     pub fn refresh(&self) -> Result<Token> {
+        self.refuse_reentry()?;
         let seen = self.read().generation;
         self.refresh_after(seen)
     }
@@ -136,8 +144,19 @@ impl TokenSource {
             }
         }
         if let (Ok(token), Some(on_change)) = (&result, &self.on_change) {
+            IN_CALLBACK_OF.with(|c| c.set(self as *const TokenSource as usize));
             on_change(token);
+            IN_CALLBACK_OF.with(|c| c.set(0));
         }
         result
+    }
+
+    /// The refresh lock is held while on_change runs, so a token request from inside it would
+    /// wait for itself.
+    fn refuse_reentry(&self) -> Result<()> {
+        if IN_CALLBACK_OF.with(|c| c.get()) == self as *const TokenSource as usize {
+            return Err(Error::invalid_argument("a token source was asked for a token from its own on_change callback"));
+        }
+        Ok(())
     }
 }

@@ -4,23 +4,35 @@ package tokenkit
 import "C"
 
 import (
+	"bytes"
+	"encoding/json"
 	"runtime"
 	"sync"
 	"sync/atomic"
 )
 
-// Client makes token requests to one token endpoint with one set of credentials, over one pool of
+// Client makes requests to one authorization server with one set of credentials, over one pool of
 // keep-alive connections. It is safe for concurrent use by any number of goroutines; make one and
 // share it. Close it when done: a finalizer frees a forgotten client, but only when the garbage
 // collector gets to it.
 //
 // Each request is a blocking call into the native library and occupies an OS thread until it
-// returns; Config.Timeout bounds it. There is no way to cancel a running request.
+// returns; Config.Timeout bounds each attempt. A single request cannot be cancelled (the C ABI has
+// no way to); the waits of SignInLoopback, DevicePoll and DeviceFlow stop when their context is
+// done.
 type Client struct {
 	// mu guards handle: calls hold the read lock, so Close (the write lock) waits for running
 	// calls instead of freeing the native client under them.
 	mu     sync.RWMutex
 	handle *C.tokenkit_client
+	// metadata is the discovery document when Config.Issuer was set.
+	metadata json.RawMessage
+
+	// waitMu guards waits, the running sign-ins and device polls, and closing: Close raises their
+	// cancel flags so that it does not wait for minutes.
+	waitMu  sync.Mutex
+	waits   map[*waiter]struct{}
+	closing bool
 }
 
 // liveClients counts native clients not yet freed; the tests use it to see that the finalizer runs.
@@ -48,12 +60,12 @@ func NewClient(cfg Config) (*Client, error) {
 	if abiErr != nil {
 		return nil, abiErr
 	}
-	handle, err := cfg.newNativeClient()
+	handle, metadata, err := cfg.newNativeClient()
 	if err != nil {
 		return nil, err
 	}
 	liveClients.Add(1)
-	c := &Client{handle: handle}
+	c := &Client{handle: handle, metadata: metadata, waits: map[*waiter]struct{}{}}
 	runtime.SetFinalizer(c, (*Client).free)
 	return c, nil
 }
@@ -109,13 +121,25 @@ func (c *Client) ClientCredentials(scope string, params ...Param) (*Token, error
 	})
 }
 
-// Close frees the native client and its connections, zeroizing its secret. It waits for calls
-// running on the client to return. Closing twice is fine; after Close every method returns an
-// *Error of kind InvalidArgument.
+// Metadata is the authorization server metadata NewClient discovered from Config.Issuer (RFC 8414
+// or OpenID Connect Discovery), or nil when Config.Issuer was "".
+func (c *Client) Metadata() json.RawMessage {
+	if c == nil {
+		return nil
+	}
+	return bytes.Clone(c.metadata)
+}
+
+// Close frees the native client and its connections, zeroizing its secret. It cancels running
+// sign-ins and device polls (they return a Cancelled error) and waits for calls running on the
+// client to return. Closing twice is fine; after Close every method returns an *Error of kind
+// InvalidArgument. Token sources made from the client keep working: they hold their own
+// reference to the native client.
 func (c *Client) Close() error {
 	if c == nil {
 		return nil
 	}
+	c.cancelWaits()
 	c.free()
 	runtime.SetFinalizer(c, nil)
 	return nil

@@ -4,7 +4,9 @@ package tokenkit
 import "C"
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -35,20 +37,74 @@ func (m AuthMethod) String() string {
 	return fmt.Sprintf("AuthMethod(%d)", int32(m))
 }
 
+// RevocationStyle is how Client.Revoke revokes a token. Its values are the numbers of
+// tokenkit_revocation_style in include/tokenkit.h.
+type RevocationStyle int32
+
+const (
+	// RevocationRFC7009 POSTs token and token_type_hint to the revocation endpoint (RFC 7009 §2.1).
+	// The zero value.
+	RevocationRFC7009 RevocationStyle = C.TOKENKIT_REVOCATION_RFC7009
+	// RevocationNestDelete is Works with Nest's DELETE <revocation endpoint>/<access token>.
+	RevocationNestDelete RevocationStyle = C.TOKENKIT_REVOCATION_NEST_DELETE
+)
+
+// String is "rfc7009" or "nest_delete".
+func (s RevocationStyle) String() string {
+	switch s {
+	case RevocationRFC7009:
+		return "rfc7009"
+	case RevocationNestDelete:
+		return "nest_delete"
+	}
+	return fmt.Sprintf("RevocationStyle(%d)", int32(s))
+}
+
+// RetryPolicy says how often and how patiently a Client retries refresh, client credentials,
+// device polling, revocation, introspection and discovery (never a code exchange, since a code is
+// single-use) after a transport failure, a timeout, HTTP 5xx or 429: up to MaxRetries more
+// attempts, waiting a random time below BaseDelay × 2^n, or the server's Retry-After, capped at
+// MaxDelay. Its fields are taken as they are: &RetryPolicy{} turns retrying off.
+type RetryPolicy struct {
+	MaxRetries int
+	// BaseDelay and MaxDelay are rounded up to whole milliseconds; MaxDelay must not be less
+	// than BaseDelay.
+	BaseDelay, MaxDelay time.Duration
+}
+
 // Config holds the settings of a Client. A zero field means tokenkit's default; NewClient copies
 // what it needs, so a Config may be changed or reused afterwards.
+//
+// NewClient applies the settings in this order, each overriding what came before: Preset, then
+// discovery of Issuer, then the endpoints, AuthMethod and RevocationStyle set here.
 type Config struct {
 	// TokenEndpoint must be https://, or http:// to a loopback host (127.0.0.0/8, ::1, localhost).
+	// The other endpoints obey the same rule.
 	TokenEndpoint string
-	ClientID      string
+	// AuthorizationEndpoint (RFC 6749 §3.1) is needed by AuthorizationRequest and SignInLoopback.
+	AuthorizationEndpoint string
+	// DeviceAuthorizationEndpoint (RFC 8628 §3.1) is needed by DeviceAuthorize and DeviceFlow.
+	DeviceAuthorizationEndpoint string
+	// RevocationEndpoint (RFC 7009, or Nest's DELETE base URL) is needed by Revoke.
+	RevocationEndpoint string
+	// IntrospectionEndpoint (RFC 7662) is needed by Introspect.
+	IntrospectionEndpoint string
+	ClientID              string
 	// ClientSecret is required by AuthClientSecretPost and AuthClientSecretBasic and must be ""
 	// with AuthNone.
 	ClientSecret string
-	AuthMethod   AuthMethod
+	// AuthMethod zero is client_secret_post, unless Preset chose otherwise or discovery found a
+	// server that lists only client_secret_basic.
+	AuthMethod AuthMethod
+	// RevocationStyle zero is RFC 7009, unless Preset chose otherwise.
+	RevocationStyle RevocationStyle
 	// ConnectTimeout (default 10 s) and Timeout (default 30 s, from name resolution to the last
-	// byte of the body) are rounded up to whole milliseconds. Negative values are refused.
+	// byte of the body, for each attempt) are rounded up to whole milliseconds. Negative values
+	// are refused.
 	ConnectTimeout time.Duration
 	Timeout        time.Duration
+	// Retry nil is the library's default: 3 retries, 200 ms base delay, 10 s cap.
+	Retry *RetryPolicy
 	// UserAgent defaults to "tokenkit/VERSION".
 	UserAgent string
 	// CAFiles are PEM files whose certificates are trusted on top of the system's trust store.
@@ -56,91 +112,218 @@ type Config struct {
 	CAFiles []string
 	// MaxResponseBytes caps a response body (default 1 MiB). Negative values are refused.
 	MaxResponseBytes int64
+	// Preset names a provider whose endpoints and defaults NewClient starts from: "nest" (legacy
+	// Works with Nest: its endpoints, client_secret_post, DELETE revocation) or "google-nest"
+	// (Device Access: Google's endpoints, scope sdm.service, access_type=offline,
+	// prompt=consent; ProjectID required). ClientID and ClientSecret still have to be set.
+	Preset string
+	// ProjectID is the Device Access project id the google-nest preset puts in its
+	// authorization URL.
+	ProjectID string
+	// Issuer, when set, makes NewClient fetch the issuer's metadata (RFC 8414, then OpenID Connect
+	// Discovery) with the timeouts, CA files and retry policy above, check that it names exactly
+	// this issuer, and take the endpoints from it; loopback sign-in then also checks the
+	// redirect's iss (RFC 9207). Client.Metadata returns the document.
+	Issuer string
 }
 
 // String shows the config with the client secret redacted.
 func (c Config) String() string {
-	return fmt.Sprintf("tokenkit.Config{TokenEndpoint: %q, ClientID: %q, ClientSecret: %s, AuthMethod: %v, "+
-		"ConnectTimeout: %v, Timeout: %v, UserAgent: %q, CAFiles: %q, MaxResponseBytes: %d}",
-		c.TokenEndpoint, c.ClientID, redact(c.ClientSecret), c.AuthMethod, c.ConnectTimeout, c.Timeout,
-		c.UserAgent, c.CAFiles, c.MaxResponseBytes)
+	return fmt.Sprintf("tokenkit.Config{TokenEndpoint: %q, AuthorizationEndpoint: %q, "+
+		"DeviceAuthorizationEndpoint: %q, RevocationEndpoint: %q, IntrospectionEndpoint: %q, "+
+		"ClientID: %q, ClientSecret: %s, AuthMethod: %v, RevocationStyle: %v, ConnectTimeout: %v, "+
+		"Timeout: %v, Retry: %s, UserAgent: %q, CAFiles: %q, MaxResponseBytes: %d, Preset: %q, "+
+		"ProjectID: %q, Issuer: %q}",
+		c.TokenEndpoint, c.AuthorizationEndpoint, c.DeviceAuthorizationEndpoint, c.RevocationEndpoint,
+		c.IntrospectionEndpoint, c.ClientID, redact(c.ClientSecret), c.AuthMethod, c.RevocationStyle,
+		c.ConnectTimeout, c.Timeout, c.Retry, c.UserAgent, c.CAFiles, c.MaxResponseBytes, c.Preset,
+		c.ProjectID, c.Issuer)
 }
 
 // GoString is String, so %#v redacts too.
 func (c Config) GoString() string { return c.String() }
 
-// newNativeClient fills a tokenkit_config from c and makes a client from it. Validation is the
-// library's: values are passed through, except that zero means "keep the default" and a negative
-// number is passed as 0, which the library refuses with a message naming the setting.
-func (c *Config) newNativeClient() (*C.tokenkit_client, error) {
-	var a callArgs
-	defer a.release()
-	endpoint := a.optional("token_endpoint", c.TokenEndpoint)
-	clientID := a.required("client_id", c.ClientID)
-	secret := a.optional("client_secret", c.ClientSecret)
-	userAgent := a.optional("user_agent", c.UserAgent)
-	caFiles := make([]*C.char, len(c.CAFiles))
-	for i, path := range c.CAFiles {
-		caFiles[i] = a.required("ca_file", path)
+// String is "nil" for a nil policy (the library's default), else its three values.
+func (r *RetryPolicy) String() string {
+	if r == nil {
+		return "nil"
 	}
-	if a.err != nil {
-		return nil, a.err
-	}
+	return fmt.Sprintf("&{MaxRetries: %d, BaseDelay: %v, MaxDelay: %v}", r.MaxRetries, r.BaseDelay, r.MaxDelay)
+}
 
-	config := C.tokenkit_config_new()
-	defer C.tokenkit_config_free(config)
-	var err error
-	set := func(call func(errp **C.tokenkit_error) C.tokenkit_status) {
-		if err == nil {
-			err = check(call)
-		}
+// Discover fetches the authorization server metadata of issuer (RFC 8414
+// /.well-known/oauth-authorization-server, then OpenID Connect /.well-known/openid-configuration),
+// checks that it names exactly that issuer (RFC 8414 §3.3), and returns the document. It uses
+// cfg's ConnectTimeout, Timeout, Retry, UserAgent, CAFiles and MaxResponseBytes and ignores the
+// rest. To make a client from the metadata, set Config.Issuer instead: NewClient then discovers
+// and keeps the document (Client.Metadata).
+//
+// Discover takes no context.Context because the C ABI cannot cancel discovery; cfg.Timeout and
+// cfg.Retry bound it.
+func Discover(issuer string, cfg Config) (json.RawMessage, error) {
+	if abiErr != nil {
+		return nil, abiErr
 	}
-	if endpoint != nil { // unset, tokenkit_client_new names the missing endpoint
-		set(func(e **C.tokenkit_error) C.tokenkit_status {
-			return C.tokenkit_config_set_token_endpoint(config, endpoint, e)
+	b := newConfigBuilder()
+	defer b.release()
+	b.transport(&cfg)
+	metadata := b.discover(issuer)
+	if b.err != nil {
+		return nil, b.err
+	}
+	return metadata, nil
+}
+
+// newNativeClient fills a tokenkit_config from c and makes a client from it; metadata is the
+// discovery document when c.Issuer is set. Validation is the library's: values are passed
+// through, except that zero means "keep the default" and a negative number is passed as 0, which
+// the library refuses with a message naming the setting.
+func (c *Config) newNativeClient() (client *C.tokenkit_client, metadata json.RawMessage, err error) {
+	b := newConfigBuilder()
+	defer b.release()
+	// Discovery uses the transport settings, so they come first; the explicit endpoints last.
+	b.transport(c)
+	if c.Preset != "" {
+		name, projectID := b.a.required("preset", c.Preset), b.a.optional("project_id", c.ProjectID)
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_config_apply_preset(config, name, projectID, e)
 		})
 	}
-	set(func(e **C.tokenkit_error) C.tokenkit_status {
+	if c.Issuer != "" {
+		metadata = b.discover(c.Issuer)
+	}
+	b.endpoints(c)
+	clientID := b.a.required("client_id", c.ClientID)
+	b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
 		return C.tokenkit_config_set_client_id(config, clientID, e)
 	})
-	if secret != nil {
-		set(func(e **C.tokenkit_error) C.tokenkit_status {
-			return C.tokenkit_config_set_client_secret(config, secret, e)
+	b.setString("client_secret", c.ClientSecret, func(config *C.tokenkit_config, secret *C.char, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_config_set_client_secret(config, secret, e)
+	})
+	if c.AuthMethod != AuthClientSecretPost { // zero keeps the default, or the preset's choice
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_config_set_auth_method(config, C.int32_t(c.AuthMethod), e)
 		})
 	}
-	set(func(e **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_config_set_auth_method(config, C.int32_t(c.AuthMethod), e)
+	if c.RevocationStyle != RevocationRFC7009 {
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_config_set_revocation_style(config, C.int32_t(c.RevocationStyle), e)
+		})
+	}
+	b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_client_new(config, &client, e)
 	})
+	if b.err != nil {
+		return nil, nil, b.err
+	}
+	return client, metadata, nil
+}
+
+// configBuilder fills one native config. The first failure, of an argument conversion or of a
+// setter, is kept in err and skips every later setter.
+type configBuilder struct {
+	a      callArgs
+	config *C.tokenkit_config
+	err    error
+}
+
+func newConfigBuilder() *configBuilder {
+	return &configBuilder{config: C.tokenkit_config_new()}
+}
+
+func (b *configBuilder) release() {
+	C.tokenkit_config_free(b.config)
+	b.a.release()
+}
+
+func (b *configBuilder) set(call func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status) {
+	if b.err == nil {
+		b.err = b.a.err
+	}
+	if b.err == nil {
+		b.err = check(func(e **C.tokenkit_error) C.tokenkit_status { return call(b.config, e) })
+	}
+}
+
+// transport sets what every request, discovery included, uses.
+func (b *configBuilder) transport(c *Config) {
 	if c.ConnectTimeout != 0 {
 		ms := millis(c.ConnectTimeout)
-		set(func(e **C.tokenkit_error) C.tokenkit_status {
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
 			return C.tokenkit_config_set_connect_timeout_ms(config, ms, e)
 		})
 	}
 	if c.Timeout != 0 {
 		ms := millis(c.Timeout)
-		set(func(e **C.tokenkit_error) C.tokenkit_status { return C.tokenkit_config_set_timeout_ms(config, ms, e) })
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_config_set_timeout_ms(config, ms, e)
+		})
 	}
 	if c.MaxResponseBytes != 0 {
 		limit := C.uint64_t(max(c.MaxResponseBytes, 0))
-		set(func(e **C.tokenkit_error) C.tokenkit_status {
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
 			return C.tokenkit_config_set_max_response_bytes(config, limit, e)
 		})
 	}
-	if userAgent != nil {
-		set(func(e **C.tokenkit_error) C.tokenkit_status {
-			return C.tokenkit_config_set_user_agent(config, userAgent, e)
+	if r := c.Retry; r != nil {
+		// The ABI's types cannot carry a negative value; everything else is the library's to judge.
+		if r.MaxRetries < 0 || int64(r.MaxRetries) > math.MaxUint32 || r.BaseDelay < 0 || r.MaxDelay < 0 {
+			if b.err == nil {
+				b.err = &Error{Kind: InvalidArgument, Message: "retry: MaxRetries, BaseDelay and MaxDelay " +
+					"must not be negative (and MaxRetries must fit in 32 bits), got " + r.String()}
+			}
+		}
+		retries, base, limit := C.uint32_t(r.MaxRetries), millis(r.BaseDelay), millis(r.MaxDelay)
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_config_set_retry(config, retries, base, limit, e)
 		})
 	}
-	for _, path := range caFiles {
-		set(func(e **C.tokenkit_error) C.tokenkit_status { return C.tokenkit_config_add_ca_file(config, path, e) })
+	b.setString("user_agent", c.UserAgent, func(config *C.tokenkit_config, userAgent *C.char, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_config_set_user_agent(config, userAgent, e)
+	})
+	for _, file := range c.CAFiles {
+		path := b.a.required("ca_file", file)
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_config_add_ca_file(config, path, e)
+		})
 	}
-	var client *C.tokenkit_client
-	set(func(e **C.tokenkit_error) C.tokenkit_status { return C.tokenkit_client_new(config, &client, e) })
-	if err != nil {
-		return nil, err
+}
+
+// discover runs tokenkit_config_discover and returns the metadata document.
+func (b *configBuilder) discover(issuer string) json.RawMessage {
+	cissuer := b.a.required("issuer", issuer)
+	var metadata *C.char
+	b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_config_discover(config, cissuer, &metadata, e)
+	})
+	return takeBytes(metadata) // NULL on failure
+}
+
+// endpoints sets the endpoints c names; "" leaves an endpoint as the preset or discovery set it
+// (an unset token endpoint is named by tokenkit_client_new).
+func (b *configBuilder) endpoints(c *Config) {
+	b.setString("token_endpoint", c.TokenEndpoint, func(config *C.tokenkit_config, url *C.char, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_config_set_token_endpoint(config, url, e)
+	})
+	b.setString("authorization_endpoint", c.AuthorizationEndpoint, func(config *C.tokenkit_config, url *C.char, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_config_set_authorization_endpoint(config, url, e)
+	})
+	b.setString("device_authorization_endpoint", c.DeviceAuthorizationEndpoint, func(config *C.tokenkit_config, url *C.char, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_config_set_device_authorization_endpoint(config, url, e)
+	})
+	b.setString("revocation_endpoint", c.RevocationEndpoint, func(config *C.tokenkit_config, url *C.char, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_config_set_revocation_endpoint(config, url, e)
+	})
+	b.setString("introspection_endpoint", c.IntrospectionEndpoint, func(config *C.tokenkit_config, url *C.char, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_config_set_introspection_endpoint(config, url, e)
+	})
+}
+
+// setString runs a string setter, unless value is "" (keep what is there).
+func (b *configBuilder) setString(name, value string, set func(config *C.tokenkit_config, s *C.char, e **C.tokenkit_error) C.tokenkit_status) {
+	if s := b.a.optional(name, value); s != nil {
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status { return set(config, s, e) })
 	}
-	return client, nil
 }
 
 // millis rounds a positive duration up to whole milliseconds; a negative one becomes 0.

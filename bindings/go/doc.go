@@ -11,6 +11,29 @@
 // For more than one request make a Client once and share it: it keeps connections alive and may
 // be used from any number of goroutines. Close it when done.
 //
+// # Flows
+//
+// Beyond the token grants, a Client builds authorization URLs with state and PKCE
+// (AuthorizationRequest), signs a user in through the browser with a loopback redirect
+// (SignInLoopback), runs the device flow (DeviceAuthorize, DevicePoll, DeviceFlow), revokes
+// (Revoke) and introspects (Introspect) tokens. Config can start from a provider preset (Preset)
+// or from discovery (Issuer, or the Discover function). A TokenSource hands out a valid access
+// token and refreshes it, once for any number of goroutines; package oauth2adapter turns it into
+// a golang.org/x/oauth2 TokenSource.
+//
+// # Contexts, callbacks and threads
+//
+// The waits for a user (SignInLoopback, DevicePoll, DeviceFlow) take a context.Context: when it is
+// done, a goroutine raises the library's cancel flag and the call returns an *Error of kind
+// Cancelled that also wraps ctx.Err(). A single HTTP request cannot be cancelled (the C ABI has no
+// way to); Config.Timeout bounds it.
+//
+// The library calls back into Go: LoopbackOptions.OpenURL and DeviceFlow's show on the thread of
+// the call, TokenSourceOptions.OnChange on whatever thread refreshes, possibly one the Go runtime
+// did not create. The functions cross as runtime/cgo handles, never as Go pointers; a panic in
+// one is recovered before it can unwind through the library and is re-raised by the Go call that
+// made the native call.
+//
 // # Linking
 //
 // By default the package links the static library target/release/libtokenkit.a of the checkout it
@@ -22,8 +45,8 @@
 //
 // The package was written for ABI version ABIVersion. At init it compares that number with the
 // header it was compiled against and with tokenkit_abi_version() of the library it was linked
-// with. On a mismatch the package does not panic: every constructor (NewClient, ExchangeCode)
-// returns an *Error of kind Internal naming both versions, so a program that uses tokenkit for one
+// with. On a mismatch the package does not panic: every constructor (NewClient, ExchangeCode,
+// Discover) returns an *Error of kind Internal naming both versions, so a program that uses tokenkit for one
 // feature still starts, and the mismatch is reported where tokenkit is used.
 //
 // # Errors
@@ -35,6 +58,6 @@
 //
 // The native library zeroizes every copy of a secret it frees, and so does this package for the
 // buffers it hands to C. Go strings cannot be wiped: the secrets in a Config and the tokens in a
-// Token live in Go memory until the garbage collector reuses it. Token and Config print with their
-// secrets redacted.
+// Token live in Go memory until the garbage collector reuses it. Token, Config and
+// AuthorizationRequest print with their secrets redacted; TokenSource.Save returns secrets.
 package tokenkit

@@ -28,6 +28,10 @@ const (
 	// Internal: a bug in tokenkit was caught before it reached the caller, or the library's ABI
 	// version is not the one this package was written for.
 	Internal ErrorKind = C.TOKENKIT_STATUS_INTERNAL_ERROR
+	// Cancelled: a wait (loopback sign-in, device polling) was stopped through its context, or by
+	// closing the Client. The *Error then also wraps the context's error: errors.Is(err,
+	// context.Canceled) or errors.Is(err, context.DeadlineExceeded) holds as well.
+	Cancelled ErrorKind = C.TOKENKIT_STATUS_CANCELLED
 )
 
 // String is the library's stable lower-case name of the kind ("oauth_error", "timeout", …), or
@@ -51,6 +55,9 @@ type Error struct {
 	OAuthErrorURI         string
 	// Body is the raw body of the server's error answer (lossily decoded as UTF-8), for logging.
 	Body string
+
+	// cause is what Unwrap returns: the context's error for a Cancelled error, else nil.
+	cause error
 }
 
 // Sentinels for errors.Is: errors.Is(err, ErrOAuth) holds for every *Error of kind OAuth.
@@ -64,23 +71,33 @@ var (
 	ErrProtocol        = &Error{Kind: Protocol}
 	ErrInsecure        = &Error{Kind: Insecure}
 	ErrInternal        = &Error{Kind: Internal}
+	ErrCancelled       = &Error{Kind: Cancelled}
 )
 
 // Error is "tokenkit: KIND: MESSAGE", e.g. "tokenkit: oauth_error: server returned OAuth error
-// invalid_grant: authorization code was already used".
+// invalid_grant: authorization code was already used", followed by " (CAUSE)" when the error wraps
+// a context's error.
 func (e *Error) Error() string {
-	if e.Message == "" {
-		return "tokenkit: " + e.Kind.String()
+	s := "tokenkit: " + e.Kind.String()
+	if e.Message != "" {
+		s += ": " + e.Message
 	}
-	return "tokenkit: " + e.Kind.String() + ": " + e.Message
+	if e.cause != nil {
+		s += " (" + e.cause.Error() + ")"
+	}
+	return s
 }
 
-// Is reports whether target is the sentinel of e's kind. Other *Error targets match only
-// themselves (errors.Is compares identity before calling Is).
+// Is reports whether target is the sentinel of e's kind: an *Error with nothing but a Kind. Other
+// *Error targets match only themselves (errors.Is compares identity before calling Is).
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Kind == e.Kind && *t == Error{Kind: t.Kind}
+	return ok && t.Kind == e.Kind && t.Message == "" && t.HTTPStatus == 0 && t.OAuthError == "" &&
+		t.OAuthErrorDescription == "" && t.OAuthErrorURI == "" && t.Body == "" && t.cause == nil
 }
+
+// Unwrap returns the context error a Cancelled error wraps, or nil.
+func (e *Error) Unwrap() error { return e.cause }
 
 // errorFromNative copies a failed call's error object into Go memory and frees it.
 func errorFromNative(status C.tokenkit_status, native *C.tokenkit_error) *Error {

@@ -1,7 +1,9 @@
 package tokenkit_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +21,7 @@ var sentinels = map[tokenkit.ErrorKind]error{
 	tokenkit.Protocol:        tokenkit.ErrProtocol,
 	tokenkit.Insecure:        tokenkit.ErrInsecure,
 	tokenkit.Internal:        tokenkit.ErrInternal,
+	tokenkit.Cancelled:       tokenkit.ErrCancelled,
 }
 
 // The numbers are the ABI's tokenkit_status values, fixed forever; the names are the library's.
@@ -37,6 +40,7 @@ func TestErrorKindNumbersAndNames(t *testing.T) {
 		{tokenkit.Protocol, 7, "protocol_error"},
 		{tokenkit.Insecure, 8, "insecure"},
 		{tokenkit.Internal, 9, "internal_error"},
+		{tokenkit.Cancelled, 10, "cancelled"},
 		{tokenkit.ErrorKind(1234), 1234, "unknown"},
 	}
 	for _, c := range cases {
@@ -44,7 +48,7 @@ func TestErrorKindNumbersAndNames(t *testing.T) {
 			t.Errorf("kind %d %q, want %d %q", int32(c.kind), c.kind, c.number, c.name)
 		}
 	}
-	if len(sentinels) != 9 {
+	if len(sentinels) != 10 {
 		t.Errorf("%d sentinels", len(sentinels))
 	}
 	for kind, sentinel := range sentinels {
@@ -214,5 +218,31 @@ func TestInvalidArguments(t *testing.T) {
 	// None of those burnt the client.
 	if _, err := client.ClientCredentials(""); err != nil {
 		t.Errorf("client after bad input: %v", err)
+	}
+}
+
+// A cancelled wait is an *Error of kind Cancelled that also wraps the context's error, through any
+// further wrapping; other errors wrap nothing.
+func TestCancelledWrapsContextError(t *testing.T) {
+	client := newClient(t, flowConfig(t, "/token", "demo-client", "demo-secret"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := client.DeviceFlow(ctx, "read", func(tokenkit.DeviceAuthorization) {})
+	wrapped := fmt.Errorf("signing in: %w", err)
+	var e *tokenkit.Error
+	if !errors.As(wrapped, &e) || e.Kind != tokenkit.Cancelled || !errors.Is(wrapped, tokenkit.ErrCancelled) ||
+		!errors.Is(wrapped, context.Canceled) || errors.Is(wrapped, context.DeadlineExceeded) {
+		t.Errorf("wrapped: %v", wrapped)
+	}
+	if errors.Unwrap(err) != context.Canceled || err.Error() != "tokenkit: cancelled: cancelled before it started (context canceled)" {
+		t.Errorf("Unwrap %v, Error() %q", errors.Unwrap(err), err)
+	}
+	// A sentinel matches by kind only; a cancelled error is not a sentinel target.
+	if errors.Is(tokenkit.ErrCancelled, err) || errors.Is(err, tokenkit.ErrTimeout) {
+		t.Error("Is against a cancelled error")
+	}
+	_, err = client.ExchangeCode("", nil)
+	if errors.Unwrap(err) != nil {
+		t.Errorf("an invalid argument wraps %v", errors.Unwrap(err))
 	}
 }

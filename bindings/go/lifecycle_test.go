@@ -2,6 +2,7 @@ package tokenkit_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	tokenkit "github.com/tokenkit/tokenkit/bindings/go"
 )
@@ -138,7 +140,7 @@ func rssBytes(t *testing.T) int64 {
 
 // Every native token, string and error must be freed: resident memory stays flat over many calls.
 func TestNoLeakOverManyCalls(t *testing.T) {
-	client := newClient(t, demoConfig(t, "/token"))
+	client := newClient(t, flowConfig(t, "/token", "demo-client", "demo-secret"))
 	bad := newClient(t, demoConfig(t, "/fault/500"))
 	if raceEnabled {
 		// The race detector's own memory (shadow pages, sync metadata) makes VmRSS swing by
@@ -149,6 +151,35 @@ func TestNoLeakOverManyCalls(t *testing.T) {
 	warmUp, calls := 10_000, 100_000
 	if testing.Short() {
 		warmUp, calls = 1_000, 5_000
+	}
+	// The other objects, every 100 calls: authorization requests, introspections, token sources
+	// with their OnChange handles, and the cancel flags and context watchers of waits.
+	signedIn := tokenExpiringIn(t, client, "3600")
+	flows := func(i int) {
+		if _, err := client.AuthorizationRequest("http://127.0.0.1:9/cb", "read"); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if info, err := client.Introspect(signedIn.AccessToken, ""); err != nil || !info.Active {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		changed := 0
+		ts, err := client.NewTokenSource(signedIn, tokenkit.TokenSourceOptions{OnChange: func(*tokenkit.Token) { changed++ }})
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if _, err := ts.Refresh(); err != nil || changed != 1 {
+			t.Fatalf("call %d: %v, %d changes", i, err, changed)
+		}
+		if _, err := ts.Save(); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		ts.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err = client.SignInLoopback(ctx, tokenkit.LoopbackOptions{Timeout: time.Second}) // refused: no OpenURL
+		cancel()
+		if !errors.Is(err, tokenkit.ErrInvalidArgument) {
+			t.Fatalf("call %d: %v", i, err)
+		}
 	}
 	request := func(i int) {
 		token, err := client.ClientCredentials("read", tokenkit.Param{Name: "resource", Value: "https://api"})
@@ -161,6 +192,7 @@ func TestNoLeakOverManyCalls(t *testing.T) {
 			if _, err := bad.ExchangeCode(freshCode(), nil); !errors.Is(err, tokenkit.ErrHTTP) {
 				t.Fatalf("call %d: %v", i, err)
 			}
+			flows(i)
 		}
 	}
 	for i := range warmUp {
@@ -176,7 +208,8 @@ func TestNoLeakOverManyCalls(t *testing.T) {
 	}
 	after := rssBytes(t)
 	const mib = 1 << 20
-	t.Logf("%d client-credentials calls (and %d failed exchanges) after %d to warm up: VmRSS %.2f MiB, "+
+	t.Logf("%d client-credentials calls (and %d each of failed exchanges, authorization requests, "+
+		"introspections, token sources refreshed, sign-ins refused) after %d to warm up: VmRSS %.2f MiB, "+
 		"%.2f MiB half-way, %.2f MiB at the end: growth %+.2f MiB",
 		calls, calls/100, warmUp, float64(before)/mib, float64(middle)/mib, float64(after)/mib, float64(after-before)/mib)
 	if after-before >= 5*mib {
@@ -194,5 +227,47 @@ func measureWithoutRace(t *testing.T) {
 	t.Logf("measured in a child built without -race:\n%s", out)
 	if err != nil {
 		t.Fatalf("the leak check without -race failed: %v", err)
+	}
+}
+
+// Every method of a closed client fails the same way; sources made from it go on working.
+func TestUseAfterCloseFlows(t *testing.T) {
+	client, err := tokenkit.NewClient(flowConfig(t, "/token", "demo-client", "demo-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	source, err := client.NewTokenSource(tokenExpiringIn(t, client, "3600"), tokenkit.TokenSourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer source.Close()
+	device, err := client.DeviceAuthorize("read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer device.Close()
+	client.Close()
+
+	ctx := context.Background()
+	_, err = client.AuthorizationRequest("http://127.0.0.1:9/cb", "")
+	expectClosed(t, "AuthorizationRequest", err)
+	_, err = client.SignInLoopback(ctx, tokenkit.LoopbackOptions{Timeout: time.Second, OpenURL: func(string) {}})
+	expectClosed(t, "SignInLoopback", err)
+	_, err = client.DeviceAuthorize("")
+	expectClosed(t, "DeviceAuthorize", err)
+	_, err = client.DevicePoll(ctx, device)
+	expectClosed(t, "DevicePoll", err)
+	_, err = client.DeviceFlow(ctx, "", func(tokenkit.DeviceAuthorization) {})
+	expectClosed(t, "DeviceFlow", err)
+	expectClosed(t, "Revoke", client.Revoke("t", ""))
+	_, err = client.Introspect("t", "")
+	expectClosed(t, "Introspect", err)
+	_, err = client.NewTokenSource(&tokenkit.Token{RefreshToken: "rt"}, tokenkit.TokenSourceOptions{})
+	expectClosed(t, "NewTokenSource", err)
+	_, err = tokenkit.LoadTokenSource(client, []byte(`{"refresh_token":"rt"}`), tokenkit.TokenSourceOptions{})
+	expectClosed(t, "LoadTokenSource", err)
+
+	if token, err := source.Refresh(); err != nil || token.AccessToken == "" {
+		t.Errorf("a source outlives its client: %v", err)
 	}
 }

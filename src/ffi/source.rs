@@ -42,7 +42,7 @@ impl UserData {
     }
 }
 
-fn on_change(callback: tokenkit_token_changed_fn, user_data: *mut c_void) -> Option<OnChange> {
+fn change_callback(callback: tokenkit_token_changed_fn, user_data: *mut c_void) -> Option<OnChange> {
     let callback = callback?;
     let user_data = UserData(user_data);
     Some(Box::new(move |token: &Token| {
@@ -80,7 +80,7 @@ pub unsafe extern "C" fn tokenkit_source_new(
     token: *const tokenkit_token,
     refresh_token: *const c_char,
     skew_seconds: i64,
-    on_change_fn: tokenkit_token_changed_fn,
+    on_change: tokenkit_token_changed_fn,
     user_data: *mut c_void,
     out: *mut *mut tokenkit_source,
     err: *mut *mut tokenkit_error,
@@ -90,7 +90,7 @@ pub unsafe extern "C" fn tokenkit_source_new(
         let refresh_token = optional_str(refresh_token, "refresh_token")?.filter(|t| !t.is_empty()).map(Secret::from);
         required_out(out, "out")?;
         let token = token.as_ref().map(|t| t.inner.clone());
-        let source = TokenSource::new(client.inner.clone(), token, refresh_token, skew_of(skew_seconds), on_change(on_change_fn, user_data));
+        let source = TokenSource::new(client.inner.clone(), token, refresh_token, skew_of(skew_seconds), change_callback(on_change, user_data));
         give_source(out, source)
     })
 }
@@ -105,7 +105,7 @@ pub unsafe extern "C" fn tokenkit_source_from_json(
     client: *const tokenkit_client,
     json: *const c_char,
     skew_seconds: i64,
-    on_change_fn: tokenkit_token_changed_fn,
+    on_change: tokenkit_token_changed_fn,
     user_data: *mut c_void,
     out: *mut *mut tokenkit_source,
     err: *mut *mut tokenkit_error,
@@ -114,7 +114,7 @@ pub unsafe extern "C" fn tokenkit_source_from_json(
         let client = required_ref(client, "client")?;
         let json = required_str(json, "json")?;
         required_out(out, "out")?;
-        let source = TokenSource::from_saved_json(client.inner.clone(), json, skew_of(skew_seconds), on_change(on_change_fn, user_data));
+        let source = TokenSource::from_saved_json(client.inner.clone(), json, skew_of(skew_seconds), change_callback(on_change, user_data));
         give_source(out, source)
     })
 }

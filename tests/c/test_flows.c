@@ -461,6 +461,39 @@ static void test_token_source(void) {
     tokenkit_error_free(err);
 }
 
+/* on_change asking its own source for a token gets an error, not a deadlock. */
+struct reentry { tokenkit_source *source; tokenkit_status status; };
+static void reenter(void *user_data, const tokenkit_token *token) {
+    (void)token;
+    struct reentry *r = user_data;
+    char *at = NULL;
+    tokenkit_error *err = NULL;
+    r->status = tokenkit_source_access_token(r->source, &at, &err);
+    tokenkit_string_free(at);
+    tokenkit_error_free(err);
+}
+
+static void test_token_source_reentry(void) {
+    tokenkit_client *client = demo();
+    char code[64];
+    snprintf(code, sizeof code, "code-reenter-%d", (int)getpid());
+    tokenkit_token *initial = code_token(client, code, "3600");
+    struct reentry r = {NULL, TOKENKIT_STATUS_OK};
+    tokenkit_error *err = NULL;
+    tokenkit_status s = tokenkit_source_new(client, initial, NULL, -1, reenter, &r, &r.source, &err);
+    CHECK(s == 0, "source: %s", msg(err));
+    s = tokenkit_source_refresh(r.source, NULL, &err);
+    CHECK(s == 0, "refresh: %s", msg(err));
+    CHECK(r.status == TOKENKIT_STATUS_INVALID_ARGUMENT, "re-entry gave %s", tokenkit_status_name(r.status));
+    char *at = NULL;
+    CHECK(tokenkit_source_access_token(r.source, &at, NULL) == 0 && at, "the source still works afterwards");
+    tokenkit_string_free(at);
+    tokenkit_token_free(initial);
+    tokenkit_source_free(r.source);
+    tokenkit_client_free(client);
+    tokenkit_error_free(err);
+}
+
 /* ---- revocation and introspection ---- */
 
 static void test_revoke_and_introspect(void) {
@@ -683,6 +716,7 @@ int main(void) {
     test_loopback_iss_check();
     test_device_flow();
     test_token_source();
+    test_token_source_reentry();
     test_revoke_and_introspect();
     test_discovery();
     test_retries();

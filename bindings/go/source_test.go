@@ -1,0 +1,296 @@
+package tokenkit_test
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tokenkit "github.com/tokenkit/tokenkit/bindings/go"
+)
+
+// changes records OnChange calls.
+type changes struct {
+	mu     sync.Mutex
+	tokens []*tokenkit.Token
+}
+
+func (c *changes) record(t *tokenkit.Token) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tokens = append(c.tokens, t)
+}
+
+func (c *changes) list() []*tokenkit.Token {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*tokenkit.Token(nil), c.tokens...)
+}
+
+func newSource(t *testing.T, client *tokenkit.Client, token *tokenkit.Token, opts tokenkit.TokenSourceOptions) *tokenkit.TokenSource {
+	t.Helper()
+	ts, err := client.NewTokenSource(token, opts)
+	if err != nil {
+		t.Fatalf("NewTokenSource: %v", err)
+	}
+	t.Cleanup(func() { ts.Close() })
+	return ts
+}
+
+// 16 goroutines ask at once for a token that expires within the skew: one refresh request is
+// made, everyone gets its token, and OnChange hears of it once.
+func TestTokenSourceOneRefreshForManyGoroutines(t *testing.T) {
+	cfg, key := countedConfig(t)
+	client, err := tokenkit.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	initial := tokenExpiringIn(t, client, "30") // within the default 60 s skew
+	var ch changes
+	ts := newSource(t, client, initial, tokenkit.TokenSourceOptions{OnChange: ch.record})
+	client.Close() // the source keeps its own reference to the native client
+
+	before := serverStats(t)
+	const racers = 16
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	got := make([]string, racers)
+	for i := range racers {
+		wg.Go(func() {
+			<-start
+			at, err := ts.AccessToken()
+			if err != nil {
+				t.Errorf("goroutine %d: %v", i, err)
+			}
+			got[i] = at
+		})
+	}
+	close(start)
+	wg.Wait()
+	after := serverStats(t)
+	if n := after.ByGrant["refresh_token"] - before.ByGrant["refresh_token"]; n != 1 {
+		t.Errorf("%d refresh requests, want 1", n)
+	}
+	if n := after.Flaky[key] - before.Flaky[key]; n != 1 {
+		t.Errorf("%d requests at this test's endpoint, want 1", n)
+	}
+	changed := ch.list()
+	if len(changed) != 1 {
+		t.Fatalf("OnChange called %d times, want once", len(changed))
+	}
+	refreshed := changed[0]
+	for i, at := range got {
+		if at != refreshed.AccessToken {
+			t.Errorf("goroutine %d got %q, want the refreshed %q", i, at, refreshed.AccessToken)
+		}
+	}
+	if refreshed.AccessToken == initial.AccessToken || !strings.HasPrefix(refreshed.AccessToken, "at-") {
+		t.Errorf("refreshed access token %q", refreshed.AccessToken)
+	}
+	// demo-client's refresh answers carry no refresh token: the old one is kept, and OnChange says so.
+	if refreshed.RefreshToken != initial.RefreshToken {
+		t.Errorf("refresh token %q, want the kept %q", refreshed.RefreshToken, initial.RefreshToken)
+	}
+
+	// A fresh token is served from the cache.
+	before = serverStats(t)
+	for range 50 {
+		if _, err := ts.Token(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := serverStats(t).Flaky[key] - before.Flaky[key]; n != 0 {
+		t.Errorf("%d requests for a cached token", n)
+	}
+}
+
+// A token crosses into a source field by field.
+func TestTokenSourceKeepsTheToken(t *testing.T) {
+	cfg, key := countedConfig(t)
+	client := newClient(t, cfg)
+	initial := tokenExpiringIn(t, client, "3600")
+	ts := newSource(t, client, initial, tokenkit.TokenSourceOptions{})
+	before := serverStats(t)
+	token, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token.AccessToken != initial.AccessToken || token.RefreshToken != initial.RefreshToken ||
+		token.Scope != initial.Scope || token.TokenType != initial.TokenType || !token.Expiry.Equal(initial.Expiry) {
+		t.Errorf("source's token %+v, want %+v", token, initial)
+	}
+	if serverStats(t).Flaky[key] != before.Flaky[key] {
+		t.Error("a fresh token was refreshed")
+	}
+
+	// Skew is honoured: with 2 h, a token of 1 h is due for refresh.
+	var ch changes
+	early := newSource(t, client, initial, tokenkit.TokenSourceOptions{Skew: 2 * time.Hour, OnChange: ch.record})
+	token, err = early.Token()
+	if err != nil || token.AccessToken == initial.AccessToken || len(ch.list()) != 1 {
+		t.Errorf("Skew 2h: %v %v, %d changes", token, err, len(ch.list()))
+	}
+
+	// A token with only a refresh token: the first use refreshes.
+	bare := newSource(t, client, &tokenkit.Token{RefreshToken: initial.RefreshToken}, tokenkit.TokenSourceOptions{})
+	if saved, err := bare.Save(); err != nil || string(saved) != `{"refresh_token":"`+initial.RefreshToken+`"}` {
+		t.Errorf("Save before the first use: %s %v", saved, err)
+	}
+	if at, err := bare.AccessToken(); err != nil || !strings.HasPrefix(at, "at-") {
+		t.Errorf("refresh-token-only source: %q %v", at, err)
+	}
+
+	// Expired, and nothing to refresh with.
+	stale := newSource(t, client, &tokenkit.Token{AccessToken: "at-old", Expiry: time.Now().Add(-time.Minute)}, tokenkit.TokenSourceOptions{})
+	_, err = stale.Token()
+	mustContain(t, "expired", asError(t, err, tokenkit.InvalidArgument).Message, "no refresh token")
+
+	// A refresh the server refuses is the refresh's error.
+	refused := newSource(t, client, &tokenkit.Token{RefreshToken: "rt-never-issued"}, tokenkit.TokenSourceOptions{})
+	_, err = refused.Token()
+	if e := asError(t, err, tokenkit.OAuth); e.OAuthError != "invalid_grant" {
+		t.Errorf("refused refresh: %+v", e)
+	}
+}
+
+func TestTokenSourceSaveAndLoad(t *testing.T) {
+	client := newClient(t, demoConfig(t, "/token"))
+	initial := tokenExpiringIn(t, client, "3600")
+	ts := newSource(t, client, initial, tokenkit.TokenSourceOptions{})
+	saved, err := ts.Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(saved, &fields); err != nil || fields["refresh_token"] != initial.RefreshToken ||
+		fields["access_token"] != initial.AccessToken || fields["expires_at"] != float64(initial.Expiry.Unix()) {
+		t.Errorf("saved %s: %v", saved, err)
+	}
+	// json.Marshal persists a source held in a struct.
+	doc, err := json.Marshal(struct{ Source *tokenkit.TokenSource }{ts})
+	if err != nil || !strings.Contains(string(doc), `"Source":{"access_token":`) {
+		t.Errorf("json.Marshal: %s %v", doc, err)
+	}
+
+	other := newClient(t, demoConfig(t, "/token"))
+	loaded, err := tokenkit.LoadTokenSource(other, saved, tokenkit.TokenSourceOptions{})
+	if err != nil {
+		t.Fatalf("LoadTokenSource: %v", err)
+	}
+	defer loaded.Close()
+	if at, err := loaded.AccessToken(); err != nil || at != initial.AccessToken {
+		t.Errorf("loaded access token %q %v", at, err)
+	}
+	forced, err := loaded.Refresh()
+	if err != nil || forced.AccessToken == initial.AccessToken || forced.RefreshToken != initial.RefreshToken {
+		t.Errorf("forced refresh: %v %v", forced, err)
+	}
+
+	_, err = tokenkit.LoadTokenSource(other, []byte("not json"), tokenkit.TokenSourceOptions{})
+	mustContain(t, "garbage", asError(t, err, tokenkit.InvalidArgument).Message, "not JSON")
+	_, err = tokenkit.LoadTokenSource(nil, saved, tokenkit.TokenSourceOptions{})
+	mustContain(t, "nil client", asError(t, err, tokenkit.InvalidArgument).Message, "client is nil")
+}
+
+// A server that rotates refresh tokens: every new one reaches OnChange and the saved state.
+func TestTokenSourceRotatedRefreshToken(t *testing.T) {
+	rotating := newClient(t, tokenkit.Config{TokenEndpoint: server(t) + "/token", ClientID: "rotating-client", ClientSecret: "rotating-secret"})
+	initial := tokenExpiringIn(t, rotating, "3600")
+	var ch changes
+	ts := newSource(t, rotating, initial, tokenkit.TokenSourceOptions{OnChange: ch.record})
+	for round := range 2 {
+		if _, err := ts.Refresh(); err != nil {
+			t.Fatalf("refresh %d: %v", round, err)
+		}
+	}
+	changed := ch.list()
+	if len(changed) != 2 {
+		t.Fatalf("OnChange called %d times, want 2", len(changed))
+	}
+	seen := map[string]bool{initial.RefreshToken: true}
+	for _, token := range changed {
+		if token.RefreshToken == "" || seen[token.RefreshToken] {
+			t.Errorf("refresh token %q is not a new one", token.RefreshToken)
+		}
+		seen[token.RefreshToken] = true
+	}
+	last := changed[1].RefreshToken
+	if saved, _ := ts.Save(); !strings.Contains(string(saved), `"refresh_token":"`+last+`"`) {
+		t.Errorf("saved %s lacks the rotated %q", saved, last)
+	}
+	// The first refresh token was spent by the rotation.
+	_, err := rotating.Refresh(initial.RefreshToken, "")
+	asError(t, err, tokenkit.OAuth)
+}
+
+// A panic in OnChange is recovered on the refreshing thread, re-raised by the call, and leaves the
+// source working (its refresh lock released).
+func TestTokenSourceOnChangePanics(t *testing.T) {
+	client := newClient(t, demoConfig(t, "/token"))
+	var once sync.Once
+	ts := newSource(t, client, tokenExpiringIn(t, client, "3600"), tokenkit.TokenSourceOptions{OnChange: func(*tokenkit.Token) {
+		once.Do(func() { panic("disk full") })
+	}})
+	func() {
+		defer func() {
+			if r := recover(); r != "disk full" {
+				t.Errorf("recovered %v", r)
+			}
+		}()
+		ts.Refresh()
+		t.Error("Refresh returned")
+	}()
+	done := make(chan error)
+	go func() {
+		_, err := ts.Refresh()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("refresh after the panic: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the source is stuck after a panic in OnChange")
+	}
+}
+
+func TestTokenSourceArgumentsAndClose(t *testing.T) {
+	client := newClient(t, demoConfig(t, "/token"))
+	for _, token := range []*tokenkit.Token{nil, {}} {
+		_, err := client.NewTokenSource(token, tokenkit.TokenSourceOptions{})
+		mustContain(t, "nothing", asError(t, err, tokenkit.InvalidArgument).Message, "a token or a refresh token")
+	}
+	_, err := client.NewTokenSource(&tokenkit.Token{RefreshToken: "rt"}, tokenkit.TokenSourceOptions{Skew: -time.Second})
+	mustContain(t, "negative skew", asError(t, err, tokenkit.InvalidArgument).Message, "skew")
+	_, err = client.NewTokenSource(&tokenkit.Token{AccessToken: "a\x00b"}, tokenkit.TokenSourceOptions{})
+	asError(t, err, tokenkit.InvalidArgument)
+
+	ts, err := client.NewTokenSource(&tokenkit.Token{AccessToken: "at-x", RefreshToken: "rt-x"}, tokenkit.TokenSourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := ts.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	closed := func(what string, err error) {
+		t.Helper()
+		mustContain(t, what, asError(t, err, tokenkit.InvalidArgument).Message, "token source is closed")
+	}
+	_, err = ts.Token()
+	closed("Token", err)
+	_, err = ts.AccessToken()
+	closed("AccessToken", err)
+	_, err = ts.Refresh()
+	closed("Refresh", err)
+	_, err = ts.Save()
+	closed("Save", err)
+	var nilSource *tokenkit.TokenSource
+	if _, err := nilSource.Token(); err == nil || nilSource.Close() != nil {
+		t.Error("nil source")
+	}
+}

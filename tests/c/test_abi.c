@@ -20,22 +20,10 @@
 #include <unistd.h>
 
 #include "tokenkit.h"
+#include "check.h"
 
-static int passed, failed;
 static const char *server;
 static char url_buf[512];
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (cond) {                                                          \
-            passed++;                                                        \
-        } else {                                                             \
-            failed++;                                                        \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
 
 static const char *url(const char *path) {
     snprintf(url_buf, sizeof url_buf, "%s%s", server, path);

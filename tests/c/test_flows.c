@@ -21,21 +21,9 @@
 
 #include "http_get.h"
 #include "tokenkit.h"
+#include "check.h"
 
-static int passed, failed;
 static const char *server;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (cond) {                                                          \
-            passed++;                                                        \
-        } else {                                                             \
-            failed++;                                                        \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
 
 static char *url(const char *path) {
     static char bufs[8][512];

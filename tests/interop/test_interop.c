@@ -19,23 +19,11 @@
 #include <unistd.h>
 
 #include "tokenkit.h"
+#include "../c/check.h"
 
 extern char **environ;
 
-static int passed, failed;
 static const char *issuer, *dir;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (cond) {                                                          \
-            passed++;                                                        \
-        } else {                                                             \
-            failed++;                                                        \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
 
 static const char *msg(const tokenkit_error *err) { return err ? tokenkit_error_message(err) : "(no error)"; }
 

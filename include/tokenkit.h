@@ -804,7 +804,8 @@ void tokenkit_device_authorization_free(struct tokenkit_device_authorization *au
 tokenkit_status tokenkit_error_kind(const struct tokenkit_error *err);
 
 /**
- * A one-line message for humans. It never contains a secret. Borrowed from `err`; "" for NULL.
+ * A one-line message for humans. tokenkit puts none of your secrets in it; text the server sent
+ * (an error_description) is quoted as sent. Borrowed from `err`; "" for NULL.
  *
  * # Safety
  * `err` is NULL or a live error from tokenkit.
@@ -966,7 +967,8 @@ void tokenkit_params_free(struct tokenkit_params *params);
 /**
  * Makes a source from a token (copied; may be NULL) and/or a refresh token (copied; may be NULL
  * when the token carries one); with only a refresh token the first use refreshes. `skew_seconds`
- * is how long before expiry a token counts as expired (negative: the default, 60 s).
+ * is how long before expiry a token counts as expired (negative: the default, 60 s; keep it below
+ * the server's token lifetime, or every use refreshes).
  * `on_change` may be NULL. Returns OK or INVALID_ARGUMENT (no token and no refresh token).
  *
  * # Safety

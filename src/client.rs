@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use crate::config::{AuthMethod, ClientConfig};
 use crate::error::{Error, Result};
 use crate::grants::Grant;
+use crate::retry::RetryRule;
 use crate::token::{parse_token_response, Token};
 use crate::transport::{build_agent, check_endpoint, send, HttpRequest, HttpResponse};
 
@@ -33,7 +34,7 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Client> {
         config.validate()?;
         let token_endpoint = check_endpoint(&config.token_endpoint, "token_endpoint")?;
-        let agent = build_agent(&config);
+        let agent = build_agent(&config, &token_endpoint);
         Ok(Client { config, token_endpoint, agent })
     }
 
@@ -75,7 +76,7 @@ impl Client {
     /// Sends one token request and parses the answer, retrying where the grant allows it.
     pub fn request_token(&self, grant: &Grant<'_>, extra: &[(String, String)]) -> Result<Token> {
         let form = self.token_request(grant, extra)?;
-        self.send_form(&self.token_endpoint, &form, grant.is_retryable(), parse_token_response)
+        self.send_form(&self.token_endpoint, &form, grant.retry_rule(), parse_token_response)
     }
 
     /// Builds a token request's form body and optional Authorization header value.
@@ -133,20 +134,20 @@ impl Client {
         params: &[(&str, &str)],
         grant_type: Option<&str>,
         extra: &[(String, String)],
-        retryable: bool,
+        retry: RetryRule,
         parse: impl Fn(&HttpResponse) -> Result<T>,
     ) -> Result<T> {
         let form = self.authenticated_form(params, grant_type, extra)?;
-        self.send_form(url, &form, retryable, parse)
+        self.send_form(url, &form, retry, parse)
     }
 
-    /// Sends a form; `parse` turns the answer into a value or an error. Failed attempts are retried
-    /// by the config's policy when `retryable` (transport failures, timeouts, 5xx, 429).
+    /// Sends a form; `parse` turns the answer into a value or an error. Failed attempts are repeated
+    /// by the config's policy, after the failures `retry` allows.
     pub(crate) fn send_form<T>(
         &self,
         url: &Url,
         (body, authorization): &AuthenticatedForm,
-        retryable: bool,
+        retry: RetryRule,
         parse: impl Fn(&HttpResponse) -> Result<T>,
     ) -> Result<T> {
         let request = HttpRequest {
@@ -161,11 +162,7 @@ impl Client {
             response.wipe();
             parsed
         };
-        if retryable {
-            self.config.retry.run(attempt)
-        } else {
-            attempt()
-        }
+        self.config.retry.run_with(retry, attempt)
     }
 }
 

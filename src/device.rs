@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::cancel::Cancel;
 use crate::client::Client;
+use crate::retry::{RetryPolicy, RetryRule};
 use crate::error::{Error, ErrorKind, Result};
 use crate::grants::Grant;
 use crate::secret::Secret;
@@ -14,6 +15,11 @@ use crate::token::{check_response, take_string, Token};
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 /// RFC 8628 §3.5: each `slow_down` adds 5 seconds to the interval.
 pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
+/// Bounds on what a server may ask for: no busy polling, no waits or lifetimes past reason (and no
+/// arithmetic overflow on a hostile value).
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
+pub const MAX_EXPIRES_IN: u64 = 24 * 3600;
 
 /// A device authorization response (RFC 8628 §3.2).
 #[derive(Clone, Debug)]
@@ -34,7 +40,7 @@ impl Client {
         let endpoint = self.endpoint(self.config().device_authorization_endpoint.as_deref(), "device_authorization_endpoint")?;
         let scope = scope.or(self.config().default_scope.as_deref());
         let params: Vec<(&str, &str)> = scope.map(|s| vec![("scope", s)]).unwrap_or_default();
-        self.post_authenticated(&endpoint, &params, None, extra, true, parse_device_authorization)
+        self.post_authenticated(&endpoint, &params, None, extra, RetryRule::Transient, parse_device_authorization)
     }
 
     /// Polls until the user approves or denies, the device code expires, or `cancel` is raised.
@@ -42,6 +48,8 @@ impl Client {
         let deadline = authorization.received_at + Duration::from_secs(authorization.expires_in);
         let mut interval = authorization.interval;
         let grant = Grant::DeviceCode { device_code: authorization.device_code.expose() };
+        // Transient failures (a 503, a reset) are retried at the polling interval, never faster.
+        let mut failures = 0;
         loop {
             // A poll that would land after the deadline is not sent: the code is dead by then.
             let now = Instant::now();
@@ -51,8 +59,14 @@ impl Client {
             }
             crate::cancel::sleep(cancel, interval)?;
             match self.request_token(&grant, &[]) {
-                Err(e) if e.oauth_code() == Some("authorization_pending") => {}
+                Err(e) if e.oauth_code() == Some("authorization_pending") => failures = 0,
                 Err(e) if e.oauth_code() == Some("slow_down") => interval += SLOW_DOWN_STEP,
+                Err(e) if failures < self.config().retry.max_retries && RetryPolicy::is_retryable(&e) => {
+                    failures += 1;
+                    if let Some(after) = e.retry_after() {
+                        interval = interval.max(after.min(MAX_INTERVAL));
+                    }
+                }
                 other => return other,
             }
         }
@@ -100,7 +114,10 @@ fn parse_device_authorization(response: &crate::transport::HttpResponse) -> Resu
         }
     };
     let expires_in = number(&fields, "expires_in")?.ok_or_else(|| Error::protocol("device authorization response has no expires_in"))?;
-    let interval = number(&fields, "interval")?.map(Duration::from_secs).unwrap_or(DEFAULT_INTERVAL);
+    let expires_in = expires_in.min(MAX_EXPIRES_IN);
+    let interval = number(&fields, "interval")?
+        .map(|s| Duration::from_secs(s.min(MAX_INTERVAL.as_secs())).max(MIN_INTERVAL))
+        .unwrap_or(DEFAULT_INTERVAL);
     Ok(DeviceAuthorization {
         device_code,
         user_code,

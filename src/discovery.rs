@@ -41,7 +41,7 @@ pub fn discover(config: &ClientConfig, issuer: &str) -> Result<ProviderMetadata>
     if issuer_url.query().is_some() {
         return Err(Error::invalid_argument("issuer must not contain a query (RFC 8414 §2)"));
     }
-    let agent = build_agent(config);
+    let agent = build_agent(config, &issuer_url);
     let mut last_error = None;
     for candidate in well_known_urls(&issuer_url) {
         let url = Url::parse(&candidate).map_err(|e| Error::invalid_argument(format!("issuer: {e}")))?;

@@ -66,11 +66,14 @@ pub struct Error {
     body: Option<String>,
     /// The server's Retry-After, when it sent one (RFC 9110 §10.2.3); used by retries.
     retry_after: Option<Duration>,
+    /// The request provably never reached the server (no connection was made), so repeating it
+    /// cannot consume anything, not even a rotating refresh token.
+    not_sent: bool,
 }
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), http_status: None, oauth: None, body: None, retry_after: None }
+        Error { kind, message: message.into(), http_status: None, oauth: None, body: None, retry_after: None, not_sent: false }
     }
 
     pub fn invalid_argument(message: impl Into<String>) -> Self {
@@ -100,6 +103,15 @@ impl Error {
     pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
         self.retry_after = retry_after;
         self
+    }
+
+    pub(crate) fn with_not_sent(mut self) -> Self {
+        self.not_sent = true;
+        self
+    }
+
+    pub fn not_sent(&self) -> bool {
+        self.not_sent
     }
 
     pub fn retry_after(&self) -> Option<Duration> {

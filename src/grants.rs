@@ -2,6 +2,7 @@
 //! grant fields, then client authentication, then `grant_type`, then the caller's extra parameters.
 
 use crate::error::{Error, Result};
+use crate::retry::RetryRule;
 
 /// One token request's grant. Borrowed: the strings are copied into the request body only.
 #[derive(Clone, Copy)]
@@ -26,9 +27,15 @@ impl Grant<'_> {
         }
     }
 
-    /// An authorization code is single-use (RFC 6749 §4.1.2), so its exchange must never be retried.
-    pub fn is_retryable(&self) -> bool {
-        !matches!(self, Grant::AuthorizationCode { .. })
+    /// When a failed request for this grant may be repeated. An authorization code is single-use
+    /// (RFC 6749 §4.1.2); a refresh may rotate the refresh token (§6, §10.4); device polls are
+    /// paced by the device flow itself (RFC 8628 §3.5).
+    pub fn retry_rule(&self) -> RetryRule {
+        match self {
+            Grant::AuthorizationCode { .. } | Grant::DeviceCode { .. } => RetryRule::Never,
+            Grant::RefreshToken { .. } => RetryRule::Unprocessed,
+            Grant::ClientCredentials { .. } => RetryRule::Transient,
+        }
     }
 
     /// The grant's own parameters, checked for emptiness.

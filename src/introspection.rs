@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::client::Client;
+use crate::retry::RetryRule;
 use crate::error::{Error, Result};
 use crate::token::{check_response, take_string};
 use crate::transport::HttpResponse;
@@ -33,7 +34,7 @@ impl Client {
         if let Some(hint) = token_type_hint.filter(|h| !h.is_empty()) {
             params.push(("token_type_hint", hint));
         }
-        self.post_authenticated(&endpoint, &params, None, &[], true, parse_introspection)
+        self.post_authenticated(&endpoint, &params, None, &[], RetryRule::Transient, parse_introspection)
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::cancel::Cancel;
 use crate::client::Client;
+use crate::config::AuthorizationStyle;
 use crate::error::{Error, ErrorKind, OAuthError, Result};
 use crate::pkce::constant_time_eq;
 use crate::secret::Secret;
@@ -33,6 +34,11 @@ impl Client {
     /// Runs the whole sign-in. `open_url` receives the authorization URL on the calling thread
     /// before the wait starts; it must return promptly (open a browser, print the URL).
     pub fn sign_in_loopback(&self, options: &LoopbackOptions<'_>, open_url: &mut dyn FnMut(&str)) -> Result<Token> {
+        if self.config().authorization_style != AuthorizationStyle::Standard {
+            return Err(Error::invalid_argument(
+                "loopback sign-in needs a standard authorization endpoint (Works with Nest registers its redirect URI with the product)",
+            ));
+        }
         let listener = TcpListener::bind(("127.0.0.1", options.port)).map_err(|e| {
             Error::new(ErrorKind::Transport, format!("cannot listen on 127.0.0.1:{}: {e}", options.port))
         })?;
@@ -70,7 +76,7 @@ fn wait_for_redirect(listener: &TcpListener, expected: &Expected<'_>, deadline: 
         }
         match listener.accept() {
             Ok((stream, _)) => {
-                if let Some(outcome) = handle_connection(stream, expected) {
+                if let Some(outcome) = handle_connection(stream, expected, deadline, cancel) {
                     return outcome;
                 }
             }
@@ -80,11 +86,17 @@ fn wait_for_redirect(listener: &TcpListener, expected: &Expected<'_>, deadline: 
     }
 }
 
-/// Reads one request; None when it was not the redirect (answered with 404).
-fn handle_connection(mut stream: TcpStream, expected: &Expected<'_>) -> Option<Result<Secret>> {
+/// Reads one request; None when it was not the redirect (answered with 404). A request gets 5 s,
+/// and never more than the sign-in's own deadline, so a client that drips bytes cannot hold it.
+fn handle_connection(
+    mut stream: TcpStream,
+    expected: &Expected<'_>,
+    deadline: Instant,
+    cancel: Option<&Cancel>,
+) -> Option<Result<Secret>> {
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let target = match read_request_target(&mut stream) {
+    let request_deadline = (Instant::now() + Duration::from_secs(5)).min(deadline);
+    let target = match read_request_target(&mut stream, request_deadline, cancel) {
         Some(t) => t,
         None => {
             respond(&mut stream, 400, "Bad request.");
@@ -105,11 +117,21 @@ fn handle_connection(mut stream: TcpStream, expected: &Expected<'_>) -> Option<R
 }
 
 /// The request target of a GET, or None for anything else.
-fn read_request_target(stream: &mut TcpStream) -> Option<String> {
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
+fn read_request_target(stream: &mut TcpStream, deadline: Instant, cancel: Option<&Cancel>) -> Option<String> {
+    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(1024));
+    let mut chunk = zeroize::Zeroizing::new([0u8; 1024]);
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = stream.read(&mut chunk).ok()?;
+        // Short reads, so the deadline and a cancel are noticed while a client dawdles.
+        let left = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())?;
+        if cancel.is_some_and(Cancel::is_cancelled) {
+            return None;
+        }
+        stream.set_read_timeout(Some(left.min(POLL * 10))).ok()?;
+        let n = match stream.read(&mut chunk[..]) {
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
+            Err(_) => return None,
+        };
         if n == 0 || buf.len() + n > MAX_REQUEST_BYTES {
             return None;
         }

@@ -6,6 +6,19 @@ use std::time::Duration;
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// Which failures a request may be repeated after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryRule {
+    /// Never: an authorization code is single-use.
+    Never,
+    /// Only when the first attempt cannot have been processed: no connection was made, or the
+    /// server said 429 or 503. A refresh may rotate the refresh token, so repeating a refresh the
+    /// server did process would send a dead token.
+    Unprocessed,
+    /// After any transient failure: transport, timeout, 5xx, 429.
+    Transient,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt; 0 turns retrying off.
@@ -27,10 +40,24 @@ impl RetryPolicy {
         RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
     }
 
-    /// Whether a failed attempt may be repeated.
+    /// Whether a failed attempt may be repeated (RetryRule::Transient).
     pub fn is_retryable(err: &Error) -> bool {
         matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout)
             || err.http_status().is_some_and(|s| s == 429 || (500..=599).contains(&s))
+    }
+
+    /// Whether the failed attempt cannot have been processed (RetryRule::Unprocessed).
+    pub fn is_unprocessed(err: &Error) -> bool {
+        err.not_sent() || matches!(err.http_status(), Some(429) | Some(503))
+    }
+
+    /// Whether `rule` allows repeating after `err`.
+    pub fn allows(rule: RetryRule, err: &Error) -> bool {
+        match rule {
+            RetryRule::Never => false,
+            RetryRule::Unprocessed => Self::is_unprocessed(err),
+            RetryRule::Transient => Self::is_retryable(err),
+        }
     }
 
     /// How long to wait before retry number `retry` (0-based): the server's Retry-After when it
@@ -43,12 +70,18 @@ impl RetryPolicy {
         ceiling.mul_f64(random_unit())
     }
 
-    /// Runs `attempt` until it succeeds, fails for good, or the retries are spent.
-    pub fn run<T>(&self, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+    /// Runs `attempt` until it succeeds, fails for good, or the retries are spent, repeating
+    /// after any transient failure.
+    pub fn run<T>(&self, attempt: impl FnMut() -> Result<T>) -> Result<T> {
+        self.run_with(RetryRule::Transient, attempt)
+    }
+
+    /// Runs `attempt`, repeating it after the failures `rule` allows.
+    pub fn run_with<T>(&self, rule: RetryRule, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
         let mut retry = 0;
         loop {
             match attempt() {
-                Err(e) if retry < self.max_retries && Self::is_retryable(&e) => {
+                Err(e) if retry < self.max_retries && Self::allows(rule, &e) => {
                     std::thread::sleep(self.delay(retry, &e));
                     retry += 1;
                 }

@@ -1,6 +1,7 @@
 //! Token revocation: RFC 7009, and the Works with Nest form `DELETE …/access_tokens/{token}`.
 
 use crate::client::Client;
+use crate::retry::RetryRule;
 use crate::config::RevocationStyle;
 use crate::error::{Error, Result};
 use crate::token::check_response;
@@ -21,7 +22,7 @@ impl Client {
                 if let Some(hint) = token_type_hint.filter(|h| !h.is_empty()) {
                     params.push(("token_type_hint", hint));
                 }
-                self.post_authenticated(&endpoint, &params, None, &[], true, |r| {
+                self.post_authenticated(&endpoint, &params, None, &[], RetryRule::Transient, |r| {
                     check_response(r, "revocation endpoint").map(drop)
                 })
             }

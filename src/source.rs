@@ -22,6 +22,22 @@ thread_local! {
     static IN_CALLBACK_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// Marks this thread as inside a source's on_change; restores the previous mark when dropped, so
+/// nested sources and a panicking callback leave no stale mark behind.
+struct CallbackMark(usize);
+
+impl CallbackMark {
+    fn enter(source: &TokenSource) -> CallbackMark {
+        CallbackMark(IN_CALLBACK_OF.with(|c| c.replace(source as *const TokenSource as usize)))
+    }
+}
+
+impl Drop for CallbackMark {
+    fn drop(&mut self) {
+        IN_CALLBACK_OF.with(|c| c.set(self.0));
+    }
+}
+
 /// Called with the new token after every successful refresh, on the refreshing thread, while the
 /// refresh lock is held (so calls never overlap). Asking the same source for a token from inside it
 /// fails with InvalidArgument instead of deadlocking.
@@ -144,9 +160,8 @@ impl TokenSource {
             }
         }
         if let (Ok(token), Some(on_change)) = (&result, &self.on_change) {
-            IN_CALLBACK_OF.with(|c| c.set(self as *const TokenSource as usize));
+            let _marked = CallbackMark::enter(self);
             on_change(token);
-            IN_CALLBACK_OF.with(|c| c.set(0));
         }
         result
     }

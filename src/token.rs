@@ -56,7 +56,9 @@ impl Token {
     }
 
     /// Whether the access token is still good `skew` from now. An unknown expiry counts as good:
-    /// the server will say otherwise, and the application can force a refresh.
+    /// the server will say otherwise, and the application can force a refresh. (Like
+    /// golang.org/x/oauth2's expiry delta, the skew is not scaled to the lifetime: a server whose
+    /// tokens live shorter than the skew gets a refresh on every use, so pick a smaller skew.)
     pub fn is_fresh(&self, skew: Duration) -> bool {
         self.expires_at.is_none_or(|at| now_unix().saturating_add(skew.as_secs() as i64) < at)
     }

@@ -13,13 +13,24 @@ use crate::config::ClientConfig;
 use crate::error::{Error, ErrorKind, Result};
 
 /// What came back from the server, body already read within the cap.
-#[derive(Debug)]
 pub struct HttpResponse {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
     /// Retry-After in seconds, when the server sent it as a number (RFC 9110 §10.2.3).
     pub retry_after: Option<Duration>,
+}
+
+// The body may hold tokens: Debug shows its size only.
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body_len", &self.body.len())
+            .field("retry_after", &self.retry_after)
+            .finish()
+    }
 }
 
 impl HttpResponse {
@@ -90,13 +101,18 @@ fn native_roots() -> &'static [Certificate<'static>] {
     })
 }
 
-pub fn build_agent(config: &ClientConfig) -> Agent {
+/// The agent for a client whose main endpoint is `target`. A loopback target is reached directly:
+/// a proxy from the environment would carry its plaintext secrets off this machine.
+pub fn build_agent(config: &ClientConfig, target: &Url) -> Agent {
     let mut roots: Vec<Certificate<'static>> = native_roots().to_vec();
     roots.extend(config.extra_root_certs.iter().map(|der| Certificate::from_der(der).to_owned()));
     // Without any OS store (a bare container) fall back to the bundled Mozilla roots.
     let root_certs = if roots.is_empty() { RootCerts::WebPki } else { RootCerts::Specific(Arc::new(roots)) };
     let tls = TlsConfig::builder().root_certs(root_certs).build();
+    let direct = target.host().is_some_and(|h| is_loopback(&h));
+    let proxy = if direct { None } else { ureq::Proxy::try_from_env() };
     Agent::config_builder()
+        .proxy(proxy)
         .tls_config(tls)
         // Credentials must never reach another URL: a 3xx comes back to us as an HTTP error.
         .max_redirects(0)
@@ -161,10 +177,21 @@ pub fn map_ureq_error(err: ureq::Error) -> Error {
         U::RequireHttpsOnly(_) => ErrorKind::Insecure,
         _ => ErrorKind::Transport,
     };
+    let not_sent = match &err {
+        U::HostNotFound | U::ConnectionFailed => true,
+        U::Timeout(which) => matches!(which, ureq::Timeout::Resolve | ureq::Timeout::Connect),
+        U::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
+        _ => false,
+    };
     let message = match &err {
         U::BodyExceedsLimit(limit) => format!("response body is larger than the cap of {limit} bytes"),
         U::Timeout(which) => format!("timed out ({which})"),
         _ => format!("request failed: {err}"),
     };
-    Error::new(kind, message)
+    let error = Error::new(kind, message);
+    if not_sent {
+        error.with_not_sent()
+    } else {
+        error
+    }
 }

@@ -220,3 +220,16 @@ fn discovery_switches_to_an_auth_method_the_server_supports() {
         assert_eq!(config.issuer.as_deref(), Some("https://as.example"));
     }
 }
+
+#[test]
+fn a_refresh_is_repeated_only_when_the_server_cannot_have_processed_it() {
+    use tokenkit::retry::RetryRule;
+    let refused = Error::new(ErrorKind::Transport, "refused");
+    assert!(!RetryPolicy::allows(RetryRule::Unprocessed, &refused), "a transport error may come after the request was sent");
+    assert!(RetryPolicy::allows(RetryRule::Unprocessed, &http_error(503, None)));
+    assert!(RetryPolicy::allows(RetryRule::Unprocessed, &http_error(429, Some(1))));
+    assert!(!RetryPolicy::allows(RetryRule::Unprocessed, &http_error(500, None)), "a 500 may have rotated the token");
+    assert!(!RetryPolicy::allows(RetryRule::Unprocessed, &Error::new(ErrorKind::Timeout, "read")));
+    assert!(RetryPolicy::allows(RetryRule::Transient, &http_error(500, None)));
+    assert!(!RetryPolicy::allows(RetryRule::Never, &http_error(503, None)));
+}

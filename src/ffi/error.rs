@@ -50,7 +50,8 @@ pub unsafe extern "C" fn tokenkit_error_kind(err: *const tokenkit_error) -> toke
     })
 }
 
-/// A one-line message for humans. It never contains a secret. Borrowed from `err`; "" for NULL.
+/// A one-line message for humans. tokenkit puts none of your secrets in it; text the server sent
+/// (an error_description) is quoted as sent. Borrowed from `err`; "" for NULL.
 ///
 /// # Safety
 /// `err` is NULL or a live error from tokenkit.

@@ -67,7 +67,8 @@ unsafe fn give_source(out: *mut *mut tokenkit_source, source: Result<TokenSource
 
 /// Makes a source from a token (copied; may be NULL) and/or a refresh token (copied; may be NULL
 /// when the token carries one); with only a refresh token the first use refreshes. `skew_seconds`
-/// is how long before expiry a token counts as expired (negative: the default, 60 s).
+/// is how long before expiry a token counts as expired (negative: the default, 60 s; keep it below
+/// the server's token lifetime, or every use refreshes).
 /// `on_change` may be NULL. Returns OK or INVALID_ARGUMENT (no token and no refresh token).
 ///
 /// # Safety

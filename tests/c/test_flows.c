@@ -114,6 +114,22 @@ static void test_authorization_request(void) {
 
 struct browser { char url[4096]; int browse; };
 
+/* A local process that connects to the sign-in listener and then says nothing. */
+static int stall_listener(const char *auth_url) {
+    const char *at = strstr(auth_url, "127.0.0.1%3A");
+    if (!at) return -1;
+    int port = atoi(at + strlen("127.0.0.1%3A"));
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((unsigned short)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) { close(fd); return -1; }
+    if (write(fd, "G", 1) != 1) { close(fd); return -1; }
+    return fd;
+}
+
 static void *browse_main(void *arg) {
     struct browser *b = arg;
     char location[4096];
@@ -123,8 +139,11 @@ static void *browse_main(void *arg) {
     return NULL;
 }
 
+static int stalled_fd = -1;
+
 static void open_url(void *user_data, const char *u) {
     int *browse = user_data;
+    if (*browse == 2) stalled_fd = stall_listener(u); /* someone else gets there first */
     if (!*browse) return; /* the user never comes back */
     struct browser *b = malloc(sizeof *b);
     snprintf(b->url, sizeof b->url, "%s", u);
@@ -176,6 +195,15 @@ static void test_loopback_sign_in(void) {
         CHECK(strstr(msg(e), cases[i].words) != NULL, "%s: message %s", cases[i].behavior, msg(e));
         tokenkit_error_free(e);
     }
+
+    /* A connection that says one byte and stalls holds the listener 5 s at most. */
+    double stall_start = now_s();
+    s = sign_in(client, NULL, 2, 30000, NULL, &token, &err);
+    CHECK(s == 0, "sign in past a stalled connection: %s", msg(err));
+    CHECK(stalled_fd >= 0 && now_s() - stall_start < 15, "took %.1f s", now_s() - stall_start);
+    if (stalled_fd >= 0) close(stalled_fd);
+    tokenkit_token_free(token);
+    token = NULL;
 
     /* Nobody comes back: the deadline passes, and the listener is closed (a second sign-in works). */
     double start = now_s();

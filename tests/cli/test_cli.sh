@@ -4,23 +4,9 @@
 set -uo pipefail
 bin=$1/tokenkit
 server=${TOKENKIT_TEST_SERVER:?}
-passed=0 failed=0
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
-
-# expect STATUS DESCRIPTION -- COMMAND...: runs it, keeps stdout/stderr in $out/$err.
-expect() {
-  local want=$1 what=$2; shift 3
-  "$@" >"$out" 2>"$err"
-  local got=$?
-  if [ "$got" = "$want" ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $what: exit $got, want $want; stderr: $(cat "$err")" >&2; fi
-}
-# check DESCRIPTION CONDITION...
-check() {
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $what" >&2; fi
-}
+source "$(dirname "$0")/expect.sh"
 
 export TOKENKIT_CLIENT_SECRET=demo-secret
 base=(--token-url "$server/token" --client-id demo-client)

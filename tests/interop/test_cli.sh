@@ -15,19 +15,8 @@ iss=$(cat "$work/url")
 token_url="$iss/token"
 cb=http://127.0.0.1/callback
 
-passed=0 failed=0
 out="$work/out" err="$work/err"
-expect() {
-  local want=$1 what=$2; shift 3
-  "$@" >"$out" 2>"$err"
-  local got=$?
-  if [ "$got" = "$want" ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $what: exit $got, want $want; stderr: $(cat "$err")" >&2; fi
-}
-check() {
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $what: $(cat "$out" "$err")" >&2; fi
-}
+source ../cli/expect.sh
 field() { node -e 'const v=JSON.parse(require("fs").readFileSync(0,"utf8"))[process.argv[1]];process.stdout.write(v===undefined?"":String(v))' "$1" < "$out"; }
 
 # authorization_code with client_secret_post, exactly the Nest sample's request plus redirect_uri.

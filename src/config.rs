@@ -174,9 +174,14 @@ impl ClientConfig {
         if self.max_response_bytes == 0 {
             return Err(Error::invalid_argument("max_response_bytes must be greater than zero"));
         }
-        if self.user_agent.bytes().any(|b| b < 0x20 || b == 0x7f) {
-            return Err(Error::invalid_argument("user_agent contains a control character"));
-        }
-        Ok(())
+        check_user_agent(&self.user_agent)
     }
+}
+
+/// A header value may not carry control characters (they would split or smuggle headers).
+pub(crate) fn check_user_agent(user_agent: &str) -> Result<()> {
+    if user_agent.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return Err(Error::invalid_argument("user_agent contains a control character"));
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! The one error type of the safe core. Every message is written by tokenkit itself, so it never
 //! carries a secret: request bodies, codes and tokens are never formatted into it.
 
+use std::ffi::CStr;
 use std::fmt;
 use std::time::Duration;
 
@@ -32,19 +33,37 @@ pub enum ErrorKind {
 impl ErrorKind {
     /// A short stable name, used in messages and by the CLI.
     pub fn name(self) -> &'static str {
+        self.name_cstr().to_str().unwrap_or("unknown")
+    }
+
+    /// The same name, NUL-terminated, so the C layer can hand it out without a copy.
+    pub fn name_cstr(self) -> &'static CStr {
         match self {
-            ErrorKind::InvalidArgument => "invalid_argument",
-            ErrorKind::OAuth => "oauth_error",
-            ErrorKind::Http => "http_error",
-            ErrorKind::Transport => "transport_error",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Tls => "tls_error",
-            ErrorKind::Protocol => "protocol_error",
-            ErrorKind::Insecure => "insecure",
-            ErrorKind::Internal => "internal_error",
-            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::InvalidArgument => c"invalid_argument",
+            ErrorKind::OAuth => c"oauth_error",
+            ErrorKind::Http => c"http_error",
+            ErrorKind::Transport => c"transport_error",
+            ErrorKind::Timeout => c"timeout",
+            ErrorKind::Tls => c"tls_error",
+            ErrorKind::Protocol => c"protocol_error",
+            ErrorKind::Insecure => c"insecure",
+            ErrorKind::Internal => c"internal_error",
+            ErrorKind::Cancelled => c"cancelled",
         }
     }
+
+    pub const ALL: [ErrorKind; 10] = [
+        ErrorKind::InvalidArgument,
+        ErrorKind::OAuth,
+        ErrorKind::Http,
+        ErrorKind::Transport,
+        ErrorKind::Timeout,
+        ErrorKind::Tls,
+        ErrorKind::Protocol,
+        ErrorKind::Insecure,
+        ErrorKind::Internal,
+        ErrorKind::Cancelled,
+    ];
 }
 
 /// The fields of an OAuth error response (RFC 6749 §5.2), kept as the server sent them, including

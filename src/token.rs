@@ -88,8 +88,7 @@ impl Token {
                 map.insert(name.into(), Value::String(v.into()));
             }
         }
-        let json = Zeroizing::new(Value::Object(map).to_string());
-        json
+        Zeroizing::new(Value::Object(map).to_string())
     }
 
     /// Reads what `to_saved_json` wrote. `expires_in` becomes the time left.

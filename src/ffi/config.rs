@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::error::tokenkit_error;
 use super::{free_handle, optional_str, owned_c_string, required_str, run, tokenkit_status};
-use crate::config::{AuthMethod, ClientConfig, RevocationStyle};
+use crate::config::{check_user_agent, AuthMethod, ClientConfig, RevocationStyle};
 use crate::discovery::discover;
 use crate::retry::RetryPolicy;
 use crate::error::{Error, Result};
@@ -216,9 +216,7 @@ pub unsafe extern "C" fn tokenkit_config_set_user_agent(
 ) -> tokenkit_status {
     with_config(config, err, |c| {
         let ua = required_str(user_agent, "user_agent")?;
-        if ua.bytes().any(|b| b < 0x20 || b == 0x7f) {
-            return Err(Error::invalid_argument("user_agent contains a control character"));
-        }
+        check_user_agent(ua)?;
         c.user_agent = ua.to_owned();
         Ok(())
     })

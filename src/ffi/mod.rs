@@ -191,21 +191,14 @@ pub extern "C" fn tokenkit_abi_version() -> u32 {
 /// "unknown" for a number tokenkit never returns. Static storage: never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn tokenkit_status_name(status: i32) -> *const c_char {
-    let name: &'static str = match status {
-        0 => "ok\0",
-        1 => "invalid_argument\0",
-        2 => "oauth_error\0",
-        3 => "http_error\0",
-        4 => "transport_error\0",
-        5 => "timeout\0",
-        6 => "tls_error\0",
-        7 => "protocol_error\0",
-        8 => "insecure\0",
-        9 => "internal_error\0",
-        10 => "cancelled\0",
-        _ => "unknown\0",
+    let name = match status {
+        0 => c"ok",
+        _ => ErrorKind::ALL
+            .into_iter()
+            .find(|&kind| tokenkit_status::from_kind(kind) as i32 == status)
+            .map_or(c"unknown", ErrorKind::name_cstr),
     };
-    name.as_ptr().cast()
+    name.as_ptr()
 }
 
 /// Frees a string returned by tokenkit, overwriting its bytes with zeros first (it may be a token).

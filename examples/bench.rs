@@ -10,11 +10,51 @@ use std::ffi::{CStr, CString};
 use std::ptr;
 use std::time::{Duration, Instant};
 
-use tokenkit::ffi::client::*;
-use tokenkit::ffi::config::*;
-use tokenkit::ffi::error::*;
-use tokenkit::ffi::token::*;
-use tokenkit::ffi::{tokenkit_status, tokenkit_string_free};
+use std::ffi::c_char;
+
+// The C ABI as include/tokenkit.h declares it; the symbols come from the tokenkit library itself.
+use tokenkit as _;
+#[allow(non_camel_case_types)]
+enum tokenkit_config {}
+#[allow(non_camel_case_types)]
+enum tokenkit_client {}
+#[allow(non_camel_case_types)]
+enum tokenkit_token {}
+#[allow(non_camel_case_types)]
+enum tokenkit_error {}
+const OK: i32 = 0;
+
+extern "C" {
+    fn tokenkit_config_new() -> *mut tokenkit_config;
+    fn tokenkit_config_set_token_endpoint(
+        c: *mut tokenkit_config,
+        url: *const c_char,
+        err: *mut *mut tokenkit_error,
+    ) -> i32;
+    fn tokenkit_config_set_client_id(c: *mut tokenkit_config, id: *const c_char, err: *mut *mut tokenkit_error) -> i32;
+    fn tokenkit_config_set_client_secret(
+        c: *mut tokenkit_config,
+        s: *const c_char,
+        err: *mut *mut tokenkit_error,
+    ) -> i32;
+    fn tokenkit_config_free(c: *mut tokenkit_config);
+    fn tokenkit_client_new(
+        c: *const tokenkit_config,
+        out: *mut *mut tokenkit_client,
+        err: *mut *mut tokenkit_error,
+    ) -> i32;
+    fn tokenkit_client_exchange_code(
+        client: *const tokenkit_client,
+        code: *const c_char,
+        options: *const std::ffi::c_void,
+        out: *mut *mut tokenkit_token,
+        err: *mut *mut tokenkit_error,
+    ) -> i32;
+    fn tokenkit_client_free(c: *mut tokenkit_client);
+    fn tokenkit_token_access_token(t: *const tokenkit_token) -> *const c_char;
+    fn tokenkit_token_free(t: *mut tokenkit_token);
+    fn tokenkit_error_message(e: *const tokenkit_error) -> *const c_char;
+}
 
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -39,10 +79,10 @@ impl AbiClient {
             let config = tokenkit_config_new();
             let mut client = ptr::null_mut();
             let mut err = ptr::null_mut();
-            assert_eq!(tokenkit_config_set_token_endpoint(config, endpoint.as_ptr(), &mut err), tokenkit_status::TOKENKIT_STATUS_OK);
-            assert_eq!(tokenkit_config_set_client_id(config, c"demo-client".as_ptr(), &mut err), tokenkit_status::TOKENKIT_STATUS_OK);
-            assert_eq!(tokenkit_config_set_client_secret(config, c"demo-secret".as_ptr(), &mut err), tokenkit_status::TOKENKIT_STATUS_OK);
-            assert_eq!(tokenkit_client_new(config, &mut client, &mut err), tokenkit_status::TOKENKIT_STATUS_OK);
+            assert_eq!(tokenkit_config_set_token_endpoint(config, endpoint.as_ptr(), &mut err), OK);
+            assert_eq!(tokenkit_config_set_client_id(config, c"demo-client".as_ptr(), &mut err), OK);
+            assert_eq!(tokenkit_config_set_client_secret(config, c"demo-secret".as_ptr(), &mut err), OK);
+            assert_eq!(tokenkit_client_new(config, &mut client, &mut err), OK);
             tokenkit_config_free(config);
             AbiClient(client)
         }
@@ -52,14 +92,13 @@ impl AbiClient {
         unsafe {
             let mut token = ptr::null_mut();
             let mut err = ptr::null_mut();
-            let status = tokenkit_client_exchange_code(self.0, code.as_ptr(), ptr::null(), ptr::null(), ptr::null(), &mut token, &mut err);
-            if status != tokenkit_status::TOKENKIT_STATUS_OK {
+            let status = tokenkit_client_exchange_code(self.0, code.as_ptr(), ptr::null(), &mut token, &mut err);
+            if status != OK {
                 let message = CStr::from_ptr(tokenkit_error_message(err)).to_string_lossy().into_owned();
                 panic!("C ABI exchange failed: {message}");
             }
             let access_token = tokenkit_token_access_token(token);
             let len = CStr::from_ptr(access_token).to_bytes().len();
-            tokenkit_string_free(access_token);
             tokenkit_token_free(token);
             len
         }
@@ -138,7 +177,10 @@ fn main() {
     println!("C ABI (tokenkit):    {abi_rate:>10.0} exchanges/s");
     println!("plain ureq loop:     {plain_rate:>10.0} exchanges/s");
     println!("ratio C ABI / ureq:  {ratio:>10.3}  (target >= 0.95)");
-    println!("RSS before / after:  {rss_before} KiB / {rss_after} KiB  (growth {} KiB)", rss_after as i64 - rss_before as i64);
+    println!(
+        "RSS before / after:  {rss_before} KiB / {rss_after} KiB  (growth {} KiB)",
+        rss_after as i64 - rss_before as i64
+    );
     let memory_ok = rss_after <= rss_before + 4096;
     if ratio >= 0.95 && memory_ok {
         println!("bench: target met");

@@ -7,7 +7,7 @@ work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 
 code="code-demo-$$"
-"$root/target/release/examples/mock_server" --port-file "$work/url" --code "$code" > /dev/null &
+"$root/target/release/mock_server" --port-file "$work/url" --code "$code" > /dev/null &
 server=$!
 for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.1; done
 url=$(cat "$work/url")

@@ -3,8 +3,10 @@
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
+/// A cancellation flag another thread can raise to stop a call, within about 100 ms even in the
+/// middle of a request (see `RequestOptions::set_cancel`).
 #[derive(Debug, Default)]
 pub struct Cancel {
     cancelled: Mutex<bool>,
@@ -12,6 +14,7 @@ pub struct Cancel {
 }
 
 impl Cancel {
+    /// A flag that is not raised.
     pub fn new() -> Self {
         Cancel::default()
     }
@@ -22,6 +25,7 @@ impl Cancel {
         self.wake.notify_all();
     }
 
+    /// Whether the flag is raised.
     pub fn is_cancelled(&self) -> bool {
         *self.cancelled.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -53,7 +57,7 @@ impl Cancel {
 }
 
 fn cancelled() -> Error {
-    Error::new(ErrorKind::Cancelled, "cancelled by the application")
+    Error::cancelled("cancelled by the application")
 }
 
 /// Sleeps, cancellably when a flag is given.

@@ -1,119 +1,198 @@
 //! A token client: one authorization server, one set of credentials, one keep-alive connection
-//! pool. `Client` is `Send + Sync`; share one across threads rather than making one per request.
+//! pool, and the one send path every request takes. `Client` is `Send + Sync`; share one across
+//! threads rather than making one per request.
 
 use std::fmt;
+use std::time::Instant;
 
 use base64::Engine as _;
 use url::Url;
 use zeroize::Zeroizing;
 
-use crate::config::{AuthMethod, ClientConfig};
-use crate::error::{Error, Result};
+use crate::cancel::Cancel;
+use crate::config::{AuthMethod, ClientConfig, Endpoint};
+use crate::error::{Error, ErrorKind, Result};
 use crate::grants::Grant;
+use crate::options::{RequestOptions, Setting};
 use crate::retry::RetryRule;
-use crate::token::{parse_token_response, Token};
-use crate::transport::{build_agent, check_endpoint, send, HttpRequest, HttpResponse};
+use crate::secret::Secret;
+use crate::token::Token;
+use crate::transport::{HttpRequest, HttpResponse, InFlight, Method, Transport, UreqTransport};
 
+/// A token client. Made from a [`ClientConfig`]; every request it sends goes through one path that
+/// applies the endpoint policy, client authentication, the retry rule, the body cap, the deadline
+/// and the response reader.
+///
+/// ```no_run
+/// use tokenkit::{Client, ClientConfig};
+/// let config = ClientConfig::new("https://api.home.nest.com/oauth2/access_token", "CLIENT_ID")?
+///     .with_client_secret("CLIENT_SECRET");
+/// let client = Client::new(config)?;
+/// let token = client.exchange_code("AUTH_CODE", &Default::default())?;
+/// println!("{} expires in {:?} s", token.access_token(), token.expires_in());
+/// # Ok::<(), tokenkit::Error>(())
+/// ```
 pub struct Client {
     config: ClientConfig,
-    token_endpoint: Url,
-    agent: ureq::Agent,
+    transport: Box<dyn Transport>,
 }
 
 /// Parameters the library sets itself; an extra parameter may not repeat them (RFC 6749 §3.2:
 /// parameters must not be included more than once).
 const RESERVED: &[&str] = &[
-    "grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope", "client_id",
-    "client_secret", "device_code", "token", "token_type_hint",
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
+    "scope",
+    "client_id",
+    "client_secret",
+    "device_code",
+    "token",
+    "token_type_hint",
 ];
+
+/// Request parameters whose values are credentials: redacted from any error a server echoes them in.
+const SECRET_PARAMS: &[&str] = &["code", "code_verifier", "refresh_token", "device_code", "token"];
 
 /// A form body and the Authorization header value that goes with it; both may hold secrets.
 pub(crate) type AuthenticatedForm = (Zeroizing<String>, Option<Zeroizing<String>>);
 
+/// Where a request goes.
+#[derive(Clone, Copy)]
+pub(crate) enum Target<'a> {
+    /// A configured endpoint.
+    Endpoint(Endpoint),
+    /// A configured endpoint with one more path segment (Works with Nest's DELETE of a token).
+    EndpointSegment(Endpoint, &'a str),
+    /// A URL already checked against the policy (discovery's well-known URLs).
+    Url(&'a Url),
+}
+
+/// One request as the client sends it.
+pub(crate) struct Call<'a> {
+    pub target: Target<'a>,
+    pub method: Method,
+    /// The request's own form fields (POST only).
+    pub params: &'a [(&'a str, &'a str)],
+    pub grant_type: Option<&'a str>,
+    pub extra: &'a [(String, String)],
+    /// Whether client authentication (RFC 6749 §2.3.1) is added.
+    pub authenticate: bool,
+    pub retry: RetryRule,
+    pub cancel: Option<&'a Cancel>,
+}
+
+impl<'a> Call<'a> {
+    /// A client-authenticated POST of `params` to an endpoint.
+    pub(crate) fn post(endpoint: Endpoint, params: &'a [(&'a str, &'a str)], retry: RetryRule) -> Self {
+        Call {
+            target: Target::Endpoint(endpoint),
+            method: Method::Post,
+            params,
+            grant_type: None,
+            extra: &[],
+            authenticate: true,
+            retry,
+            cancel: None,
+        }
+    }
+}
+
 impl Client {
+    /// Makes a client. Fails when the config lacks a token endpoint or a client id, or when the
+    /// secret does not fit the auth method.
     pub fn new(config: ClientConfig) -> Result<Client> {
         config.validate()?;
-        let token_endpoint = check_endpoint(&config.token_endpoint, "token_endpoint")?;
-        let agent = build_agent(&config, &token_endpoint);
-        Ok(Client { config, token_endpoint, agent })
+        Ok(Client::unchecked(config))
     }
 
+    /// The Works with Nest sample's client: client_secret_post with a secret, a public client
+    /// without one.
+    pub fn for_code_exchange(token_url: &str, client_id: &str, client_secret: Option<&str>) -> Result<Client> {
+        let config = ClientConfig::new(token_url, client_id)?;
+        Client::new(match client_secret.filter(|s| !s.is_empty()) {
+            Some(secret) => config.with_client_secret(secret),
+            None => config.with_auth_method(AuthMethod::None),
+        })
+    }
+
+    /// A client for requests that need no credentials (discovery, before the config is complete).
+    pub(crate) fn unchecked(config: ClientConfig) -> Client {
+        let transport = Box::new(UreqTransport::new(&config));
+        Client { config, transport }
+    }
+
+    /// The client's settings.
     pub fn config(&self) -> &ClientConfig {
         &self.config
     }
 
-    pub(crate) fn agent(&self) -> &ureq::Agent {
-        &self.agent
+    /// Exchanges an authorization code (RFC 6749 §4.1.3), with the options' redirect URI, PKCE
+    /// verifier and parameters. Never retried: a code is single-use (§4.1.2).
+    pub fn exchange_code(&self, code: &str, options: &RequestOptions) -> Result<Token> {
+        use Setting::*;
+        options.only("a code exchange", &[RedirectUri, CodeVerifier, Params])?;
+        let grant = Grant::AuthorizationCode {
+            code,
+            redirect_uri: options.redirect_uri.as_deref(),
+            code_verifier: options.code_verifier.as_ref().map(Secret::expose),
+        };
+        self.request_token(&grant, &options.params, options.cancel())
     }
 
-    /// An optional endpoint of the config, checked; `name` says which in the error.
-    pub(crate) fn endpoint(&self, value: Option<&str>, name: &str) -> Result<Url> {
-        let value = value.ok_or_else(|| Error::invalid_argument(format!("no {name} is configured")))?;
-        check_endpoint(value, name)
+    /// Uses a refresh token (RFC 6749 §6), with the options' scope and parameters. Repeated only
+    /// when the server cannot have processed the attempt: a rotated refresh token must not be lost.
+    pub fn refresh(&self, refresh_token: &str, options: &RequestOptions) -> Result<Token> {
+        options.only("a refresh", &[Setting::Scope, Setting::Params])?;
+        let grant = Grant::RefreshToken { refresh_token, scope: options.scope.as_deref() };
+        self.request_token(&grant, &options.params, options.cancel())
     }
 
-    /// Exchanges an authorization code (RFC 6749 §4.1.3). Never retried: a code is single-use.
-    pub fn exchange_code(
+    /// Client credentials grant (RFC 6749 §4.4), with the options' scope and parameters.
+    pub fn client_credentials(&self, options: &RequestOptions) -> Result<Token> {
+        options.only("client credentials", &[Setting::Scope, Setting::Params])?;
+        let grant = Grant::ClientCredentials { scope: options.scope.as_deref() };
+        self.request_token(&grant, &options.params, options.cancel())
+    }
+
+    /// Sends one token request and reads the answer, retrying where the grant allows it; `cancel`
+    /// stops it between attempts and during waits.
+    pub fn request_token(
         &self,
-        code: &str,
-        redirect_uri: Option<&str>,
-        code_verifier: Option<&str>,
+        grant: &Grant<'_>,
         extra: &[(String, String)],
+        cancel: Option<&Cancel>,
     ) -> Result<Token> {
-        self.request_token(&Grant::AuthorizationCode { code, redirect_uri, code_verifier }, extra)
+        let params = grant.params()?;
+        let call = Call {
+            grant_type: Some(grant.grant_type()),
+            extra,
+            cancel,
+            ..Call::post(Endpoint::Token, &params, grant.retry_rule())
+        };
+        self.send(&call, Token::from_response)
     }
 
-    /// Uses a refresh token (RFC 6749 §6).
-    pub fn refresh(&self, refresh_token: &str, scope: Option<&str>, extra: &[(String, String)]) -> Result<Token> {
-        self.request_token(&Grant::RefreshToken { refresh_token, scope }, extra)
-    }
-
-    /// Client credentials grant (RFC 6749 §4.4).
-    pub fn client_credentials(&self, scope: Option<&str>, extra: &[(String, String)]) -> Result<Token> {
-        self.request_token(&Grant::ClientCredentials { scope }, extra)
-    }
-
-    /// Sends one token request and parses the answer, retrying where the grant allows it.
-    pub fn request_token(&self, grant: &Grant<'_>, extra: &[(String, String)]) -> Result<Token> {
-        let form = self.token_request(grant, extra)?;
-        self.send_form(&self.token_endpoint, &form, grant.retry_rule(), parse_token_response)
-    }
-
-    /// Builds a token request's form body and optional Authorization header value.
-    pub fn token_request(&self, grant: &Grant<'_>, extra: &[(String, String)]) -> Result<AuthenticatedForm> {
-        self.authenticated_form(&grant.params()?, Some(grant.grant_type()), extra)
+    /// Builds a token request's form body and optional Authorization header value, as `request_token`
+    /// would send them.
+    #[cfg(test)]
+    pub(crate) fn token_request(&self, grant: &Grant<'_>, extra: &[(String, String)]) -> Result<AuthenticatedForm> {
+        self.authenticated_form(&grant.params()?, Some(grant.grant_type()), extra, true)
     }
 
     /// A form in the Works with Nest order: the request's own fields, client authentication
-    /// (RFC 6749 §2.3.1), `grant_type`, then the caller's extra parameters.
-    pub(crate) fn authenticated_form(
+    /// (RFC 6749 §2.3.1), `grant_type`, then the caller's extra parameters. The buffer is sized up
+    /// front so that no reallocation leaves a copy of a secret behind.
+    fn authenticated_form(
         &self,
         params: &[(&str, &str)],
         grant_type: Option<&str>,
         extra: &[(String, String)],
+        authenticate: bool,
     ) -> Result<AuthenticatedForm> {
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in params {
-            form.append_pair(name, value);
-        }
-        let secret = self.config.client_secret.as_ref().map(|s| s.expose()).unwrap_or("");
-        let mut authorization = None;
-        match self.config.auth_method {
-            AuthMethod::ClientSecretPost => {
-                form.append_pair("client_id", &self.config.client_id);
-                form.append_pair("client_secret", secret);
-            }
-            AuthMethod::ClientSecretBasic => {
-                authorization = Some(basic_authorization(&self.config.client_id, secret));
-            }
-            AuthMethod::None => {
-                form.append_pair("client_id", &self.config.client_id);
-            }
-        }
-        if let Some(grant_type) = grant_type {
-            form.append_pair("grant_type", grant_type);
-        }
-        for (name, value) in extra {
+        for (name, _) in extra {
             if name.is_empty() {
                 return Err(Error::invalid_argument("extra parameter name is empty"));
             }
@@ -122,63 +201,228 @@ impl Client {
                     "extra parameter {name:?} is set by tokenkit itself and may not be repeated"
                 )));
             }
+        }
+        let secret = self.config.client_secret_value().unwrap_or("");
+        let client_id = self.config.client_id();
+        // Each byte encodes to at most three; names, '=' and '&' are counted generously.
+        let pairs = params.iter().copied().chain(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let capacity = 64
+            + 3 * (client_id.len() + secret.len() + grant_type.map_or(0, str::len))
+            + pairs.map(|(n, v)| 3 * (n.len() + v.len()) + 2).sum::<usize>();
+        let mut form = form_urlencoded::Serializer::new(String::with_capacity(capacity));
+        for (name, value) in params {
+            form.append_pair(name, value);
+        }
+        let mut authorization = None;
+        match self.config.auth_method() {
+            _ if !authenticate => {}
+            AuthMethod::ClientSecretPost => {
+                form.append_pair("client_id", client_id);
+                form.append_pair("client_secret", secret);
+            }
+            AuthMethod::ClientSecretBasic => authorization = Some(basic_authorization(client_id, secret)),
+            AuthMethod::None => {
+                form.append_pair("client_id", client_id);
+            }
+        }
+        if let Some(grant_type) = grant_type {
+            form.append_pair("grant_type", grant_type);
+        }
+        for (name, value) in extra {
             form.append_pair(name, value);
         }
         Ok((Zeroizing::new(form.finish()), authorization))
     }
 
-    /// POSTs a client-authenticated form to `url` and parses the answer with `parse`.
-    pub(crate) fn post_authenticated<T>(
-        &self,
-        url: &Url,
-        params: &[(&str, &str)],
-        grant_type: Option<&str>,
-        extra: &[(String, String)],
-        retry: RetryRule,
-        parse: impl Fn(&HttpResponse) -> Result<T>,
-    ) -> Result<T> {
-        let form = self.authenticated_form(params, grant_type, extra)?;
-        self.send_form(url, &form, retry, parse)
+    /// The one send path. Resolves the target (its URL was checked against the policy when it was
+    /// set), builds the authenticated form, and makes attempts until one succeeds, the retry rule
+    /// says stop, the call's deadline (the config's timeout, waits included) passes or `cancel` is
+    /// raised. Every error leaves with the request's own secrets redacted.
+    pub(crate) fn send<T>(&self, call: &Call<'_>, read: impl Fn(&HttpResponse) -> Result<T>) -> Result<T> {
+        let deadline = Instant::now() + self.config.timeout();
+        let (url, segment, what) = match call.target {
+            Target::Endpoint(e) => (self.config.required_endpoint(e)?, None, e.name()),
+            Target::EndpointSegment(e, s) => (self.config.required_endpoint(e)?, Some(s), e.name()),
+            Target::Url(url) => (url, None, "discovery endpoint"),
+        };
+        let target = segment.map(|s| with_segment(url, s));
+        let form = match call.method {
+            Method::Post => {
+                Some(self.authenticated_form(call.params, call.grant_type, call.extra, call.authenticate)?)
+            }
+            Method::Get | Method::Delete => None,
+        };
+        let secrets = self.request_secrets(call, form.as_ref(), segment);
+        let (form_body, authorization) = match &form {
+            Some((body, authorization)) => (Some(body.as_bytes()), authorization.as_ref().map(|a| a.as_str())),
+            None => (None, None),
+        };
+        let mut retry = 0;
+        loop {
+            if let Some(cancel) = call.cancel {
+                cancel.check()?;
+            }
+            let now = Instant::now();
+            let left = deadline.saturating_duration_since(now);
+            if left.is_zero() {
+                return Err(Error::new(ErrorKind::Timeout, format!("{what} did not answer before the deadline")));
+            }
+            let request = HttpRequest {
+                method: call.method,
+                url,
+                target: target.as_deref(),
+                authorization,
+                form_body,
+                timeout: self.config.attempt_timeout().map_or(left, |a| a.min(left)),
+            };
+            let sent = {
+                let _in_flight = InFlight::enter(call.cancel);
+                self.transport.send(&request)
+            };
+            let err = match sent.and_then(|mut response| {
+                mask_echoes(&mut response, &secrets);
+                read(&response)
+            }) {
+                Ok(value) => return Ok(value),
+                // A cancel cuts the request short; what it cut is no error of the server's.
+                Err(_) if call.cancel.is_some_and(Cancel::is_cancelled) => {
+                    return Err(Error::cancelled(format!("{what}: cancelled by the application")))
+                }
+                Err(e) => with_location(e, what, url).redact(&secrets),
+            };
+            match self.config.retry().next_wait(retry, call.retry, &err) {
+                // A wait that would end past the deadline is not started: the call fails now.
+                Some(wait) if Instant::now() + wait < deadline => {
+                    crate::cancel::sleep(call.cancel, wait)?;
+                    retry += 1;
+                }
+                _ => return Err(err),
+            }
+        }
     }
 
-    /// Sends a form; `parse` turns the answer into a value or an error. Failed attempts are repeated
-    /// by the config's policy, after the failures `retry` allows.
-    pub(crate) fn send_form<T>(
-        &self,
-        url: &Url,
-        (body, authorization): &AuthenticatedForm,
-        retry: RetryRule,
-        parse: impl Fn(&HttpResponse) -> Result<T>,
-    ) -> Result<T> {
-        let request = HttpRequest {
-            method: "POST",
-            url,
-            authorization: authorization.as_deref().map(String::as_str),
-            form_body: Some(body.as_bytes()),
-        };
-        let attempt = || {
-            let mut response = send(&self.agent, &request, self.config.max_response_bytes)?;
-            let parsed = parse(&response);
-            response.wipe();
-            parsed
-        };
-        self.config.retry.run_with(retry, attempt)
+    /// The values an error must never show: the client secret, the request's credentials, the
+    /// Authorization header's credentials and any extra parameter's value.
+    fn request_secrets<'a>(
+        &'a self,
+        call: &'a Call<'a>,
+        form: Option<&'a AuthenticatedForm>,
+        segment: Option<&'a str>,
+    ) -> Vec<&'a str> {
+        let mut secrets: Vec<&str> = call
+            .params
+            .iter()
+            .filter(|(name, _)| SECRET_PARAMS.contains(name))
+            .map(|(_, value)| *value)
+            .chain(call.extra.iter().map(|(_, v)| v.as_str()))
+            .chain(self.config.client_secret_value())
+            .chain(segment)
+            .collect();
+        if let Some(basic) = form.and_then(|(_, a)| a.as_deref()) {
+            secrets.extend(basic.strip_prefix("Basic "));
+        }
+        secrets
     }
 }
 
+/// Overwrites, in place, every copy of the request's secrets in an answer that will become an
+/// error (not 2xx, or carrying an `error` member): a server that echoes its request must not turn
+/// an error into a leak, and masking the bytes before anything is parsed or formatted leaves no
+/// copy in the error's text or in the allocations made while building it. A successful answer is
+/// left alone: it may rightly carry the refresh token that was sent. Only whole values are masked
+/// (see `find_value`), so a short parameter value cannot eat into a word such as `expired_token`.
+fn mask_echoes(response: &mut HttpResponse, secrets: &[&str]) {
+    let is_error = !(200..300).contains(&response.status) || find_value(&response.body, b"error", 0).is_some();
+    if !is_error {
+        return;
+    }
+    // The error code is a protocol word, never a secret: a value that is part of it is left alone.
+    let code = crate::response::error_code(response).unwrap_or_default();
+    for secret in secrets.iter().filter(|s| s.len() >= MIN_MASKED_LEN && !code.contains(**s)) {
+        let encoded: Zeroizing<String> = Zeroizing::new(form_urlencoded::byte_serialize(secret.as_bytes()).collect());
+        for needle in [secret.as_bytes(), encoded.as_bytes()] {
+            let mut from = 0;
+            while let Some(at) = find_value(&response.body, needle, from) {
+                response.body[at..at + needle.len()].fill(b'*');
+                from = at + needle.len();
+            }
+        }
+    }
+}
+
+/// Values shorter than this are not masked: they would match ordinary text.
+const MIN_MASKED_LEN: usize = 4;
+
+/// The next occurrence of `needle` at or after `from` that stands alone: not preceded or followed
+/// by a character that could continue it (letters, digits, `-._~`).
+fn find_value(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    let continues = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    let mut start = from;
+    while start + needle.len() <= haystack.len() {
+        let at = start + haystack[start..].windows(needle.len()).position(|w| w == needle)?;
+        let before = at.checked_sub(1).map(|i| haystack[i]);
+        let after = haystack.get(at + needle.len()).copied();
+        if !before.is_some_and(continues) && !after.is_some_and(continues) {
+            return Some(at);
+        }
+        start = at + 1;
+    }
+    None
+}
+
+/// Names the endpoint and where it is in errors about the connection, so an operator can tell
+/// which host failed. Only the endpoint's own URL appears, never a token in a path.
+fn with_location(err: Error, what: &str, url: &Url) -> Error {
+    match err.kind() {
+        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls => {
+            let host = url.host_str().unwrap_or("");
+            let port = url.port_or_known_default().unwrap_or(0);
+            err.with_context(&format!("{what} {host}:{port}{}", url.path()))
+        }
+        _ => err,
+    }
+}
+
+/// `base` with one more path segment holding `segment` percent-encoded: every byte outside the
+/// unreserved set, dots included, so no value can change the path, query or fragment (a token
+/// `..` must not turn a DELETE of the token into a DELETE of the collection).
+fn with_segment(base: &Url, segment: &str) -> String {
+    let mut url = base.clone();
+    url.set_query(None);
+    let mut target = url.as_str().trim_end_matches('/').to_owned();
+    target.push('/');
+    for &b in segment.as_bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'~' {
+            target.push(b as char);
+        } else {
+            target.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if let Some(query) = base.query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    target
+}
+
 /// RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded.
-pub fn basic_authorization(client_id: &str, client_secret: &str) -> Zeroizing<String> {
-    let encode = |s: &str| Zeroizing::new(form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>());
-    let joined = Zeroizing::new(format!("{}:{}", encode(client_id).as_str(), encode(client_secret).as_str()));
-    Zeroizing::new(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(joined.as_bytes())))
+pub(crate) fn basic_authorization(client_id: &str, client_secret: &str) -> Zeroizing<String> {
+    let mut joined = Zeroizing::new(String::with_capacity(3 * (client_id.len() + client_secret.len()) + 1));
+    joined.extend(form_urlencoded::byte_serialize(client_id.as_bytes()));
+    joined.push(':');
+    joined.extend(form_urlencoded::byte_serialize(client_secret.as_bytes()));
+    let mut header = Zeroizing::new(String::with_capacity(6 + joined.len().div_ceil(3) * 4));
+    header.push_str("Basic ");
+    base64::engine::general_purpose::STANDARD.encode_string(joined.as_bytes(), &mut header);
+    header
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("token_endpoint", &self.token_endpoint.as_str())
-            .field("client_id", &self.config.client_id)
-            .field("auth_method", &self.config.auth_method)
+            .field("token_endpoint", &self.config.endpoint(Endpoint::Token).map(Url::as_str))
+            .field("client_id", &self.config.client_id())
+            .field("auth_method", &self.config.auth_method())
             .finish_non_exhaustive()
     }
 }

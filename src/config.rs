@@ -1,29 +1,51 @@
-//! What a client needs to know before it sends anything: endpoint, credentials, limits, trust.
+//! What a client needs to know before it sends anything: endpoints, credentials, limits, trust.
+//!
+//! Every rule about a setting lives here, in the setter that takes it: fields are private, each
+//! setter checks its value and fails at once, endpoints are parsed and checked against the
+//! transport policy once. The C layer and the bindings only forward.
 
 use std::time::Duration;
+
+use url::Url;
 
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
+use crate::transport::check_endpoint;
 
-/// How the client proves who it is at the token endpoint.
+/// How the client proves who it is at the token endpoint (RFC 6749 §2.3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthMethod {
-    /// `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1), as Works with Nest does.
+    /// `client_id` and `client_secret` in the form body, as Works with Nest does.
     ClientSecretPost,
-    /// HTTP Basic with the form-encoded id and secret (RFC 6749 §2.3.1).
+    /// HTTP Basic with the form-encoded id and secret.
     ClientSecretBasic,
     /// A public client: `client_id` in the body, no secret (RFC 6749 §2.1).
     None,
 }
 
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// A token response is a few kilobytes; 1 MiB leaves room for huge id_tokens and nothing more.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 20;
+impl AuthMethod {
+    /// The name RFC 8414 metadata uses (`token_endpoint_auth_methods_supported`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::None => "none",
+        }
+    }
+}
 
-pub fn default_user_agent() -> String {
-    format!("tokenkit/{}", env!("CARGO_PKG_VERSION"))
+/// The C ABI's fixed numbers (`tokenkit_auth_method`): never reused.
+impl TryFrom<i32> for AuthMethod {
+    type Error = Error;
+    fn try_from(value: i32) -> Result<Self> {
+        match value {
+            0 => Ok(AuthMethod::ClientSecretPost),
+            1 => Ok(AuthMethod::ClientSecretBasic),
+            2 => Ok(AuthMethod::None),
+            other => Err(Error::invalid_argument(format!("auth_method {other} is not a known auth method"))),
+        }
+    }
 }
 
 /// How tokens are revoked.
@@ -35,6 +57,18 @@ pub enum RevocationStyle {
     NestDelete,
 }
 
+/// The C ABI's fixed numbers (`tokenkit_revocation_style`): never reused.
+impl TryFrom<i32> for RevocationStyle {
+    type Error = Error;
+    fn try_from(value: i32) -> Result<Self> {
+        match value {
+            0 => Ok(RevocationStyle::Rfc7009),
+            1 => Ok(RevocationStyle::NestDelete),
+            other => Err(Error::invalid_argument(format!("revocation_style {other} is not a known revocation style"))),
+        }
+    }
+}
+
 /// How the authorization URL is built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthorizationStyle {
@@ -44,54 +78,100 @@ pub enum AuthorizationStyle {
     NestLegacy,
 }
 
-/// The settings of one client. Plain data: it is validated when a `Client` is made from it.
-#[derive(Clone, Debug)]
-pub struct ClientConfig {
-    pub token_endpoint: String,
-    pub client_id: String,
-    pub client_secret: Option<Secret>,
-    pub auth_method: AuthMethod,
-    pub connect_timeout: Duration,
-    /// The whole exchange, from DNS to the last body byte.
-    pub timeout: Duration,
-    pub user_agent: String,
-    /// DER certificates trusted on top of the operating system's store.
-    pub extra_root_certs: Vec<Vec<u8>>,
-    pub max_response_bytes: u64,
-    /// Endpoints beyond the token endpoint, set by hand, by a preset or by discovery.
-    pub authorization_endpoint: Option<String>,
-    pub device_authorization_endpoint: Option<String>,
-    pub revocation_endpoint: Option<String>,
-    pub introspection_endpoint: Option<String>,
-    pub revocation_style: RevocationStyle,
-    pub authorization_style: AuthorizationStyle,
-    /// The issuer (from discovery), compared with `iss` in authorization responses (RFC 9207).
-    pub issuer: Option<String>,
-    /// Whether the server promised `iss` in every authorization response (RFC 9207 §3).
-    pub issuer_in_authorization_response: bool,
-    /// Scope used when a call names none (a preset's).
-    pub default_scope: Option<String>,
-    /// Parameters added to every authorization URL (a preset's, e.g. `access_type=offline`).
-    pub authorization_params: Vec<(String, String)>,
-    pub retry: RetryPolicy,
+/// The endpoints a client can know, each set by hand, by a preset or by discovery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// RFC 6749 §3.2.
+    Token,
+    /// RFC 6749 §3.1: authorization URLs and loopback sign-in.
+    Authorization,
+    /// RFC 8628 §3.1.
+    DeviceAuthorization,
+    /// RFC 7009, or the base URL of Works with Nest's DELETE.
+    Revocation,
+    /// RFC 7662.
+    Introspection,
 }
 
-impl ClientConfig {
-    pub fn new(token_endpoint: impl Into<String>, client_id: impl Into<String>) -> Self {
+impl Endpoint {
+    /// The metadata name (RFC 8414 §2), used in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Token => "token_endpoint",
+            Endpoint::Authorization => "authorization_endpoint",
+            Endpoint::DeviceAuthorization => "device_authorization_endpoint",
+            Endpoint::Revocation => "revocation_endpoint",
+            Endpoint::Introspection => "introspection_endpoint",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default deadline of one call, retries included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A token response is a few kilobytes; 1 MiB leaves room for huge id_tokens and nothing more.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 20;
+/// Idle keep-alive connections kept per host: enough for 8 threads sharing one client.
+pub const DEFAULT_MAX_IDLE_PER_HOST: usize = 16;
+
+/// The User-Agent tokenkit sends unless told otherwise.
+pub fn default_user_agent() -> String {
+    format!("tokenkit/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The settings of one client. Each setter checks its value; `Client::new` checks what depends on
+/// several settings (a secret for the auth method, a token endpoint).
+///
+/// ```
+/// use tokenkit::{AuthMethod, ClientConfig};
+/// let mut config = ClientConfig::new("https://oauth2.example.com/token", "my-client")?;
+/// config.set_client_secret(Some("s3cret"));
+/// config.set_auth_method(AuthMethod::ClientSecretBasic);
+/// assert!(config.set_connect_timeout(std::time::Duration::ZERO).is_err());
+/// # Ok::<(), tokenkit::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    endpoints: [Option<Url>; 5],
+    client_id: String,
+    client_secret: Option<Secret>,
+    auth_method: AuthMethod,
+    connect_timeout: Duration,
+    timeout: Duration,
+    attempt_timeout: Option<Duration>,
+    user_agent: String,
+    extra_root_certs: Vec<Vec<u8>>,
+    max_response_bytes: u64,
+    max_idle_per_host: usize,
+    revocation_style: RevocationStyle,
+    authorization_style: AuthorizationStyle,
+    issuer: Option<String>,
+    issuer_in_authorization_response: bool,
+    default_scope: Option<String>,
+    authorization_params: Vec<(String, String)>,
+    retry: RetryPolicy,
+}
+
+impl Default for ClientConfig {
+    /// No endpoint, no client id; client_secret_post, 10 s to connect, 30 s per call, 1 MiB cap.
+    fn default() -> Self {
         ClientConfig {
-            token_endpoint: token_endpoint.into(),
-            client_id: client_id.into(),
+            endpoints: Default::default(),
+            client_id: String::new(),
             client_secret: None,
             auth_method: AuthMethod::ClientSecretPost,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            attempt_timeout: None,
             user_agent: default_user_agent(),
             extra_root_certs: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            authorization_endpoint: None,
-            device_authorization_endpoint: None,
-            revocation_endpoint: None,
-            introspection_endpoint: None,
+            max_idle_per_host: DEFAULT_MAX_IDLE_PER_HOST,
             revocation_style: RevocationStyle::Rfc7009,
             authorization_style: AuthorizationStyle::Standard,
             issuer: None,
@@ -101,35 +181,154 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
         }
     }
+}
 
-    pub fn client_secret(mut self, secret: impl Into<Secret>) -> Self {
-        self.client_secret = Some(secret.into());
+impl ClientConfig {
+    /// A config for one token endpoint and client id, with the defaults for everything else.
+    pub fn new(token_endpoint: &str, client_id: &str) -> Result<ClientConfig> {
+        let mut config = ClientConfig::default();
+        config.set_endpoint(Endpoint::Token, token_endpoint)?;
+        config.set_client_id(client_id)?;
+        Ok(config)
+    }
+
+    /// Sets the client secret (chainable form of `set_client_secret`).
+    pub fn with_client_secret(mut self, secret: &str) -> Self {
+        self.set_client_secret(Some(secret));
         self
     }
 
-    pub fn auth_method(mut self, method: AuthMethod) -> Self {
+    /// Sets the auth method (chainable form of `set_auth_method`).
+    pub fn with_auth_method(mut self, method: AuthMethod) -> Self {
         self.auth_method = method;
         self
     }
 
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
+    /// Sets an endpoint. It must be https://, or http:// to a loopback address (RFC 8252 §8.3), have
+    /// no fragment (RFC 6749 §3.2) and no credentials.
+    pub fn set_endpoint(&mut self, which: Endpoint, url: &str) -> Result<()> {
+        self.endpoints[which.index()] = Some(check_endpoint(url, which.name())?);
+        Ok(())
     }
 
-    pub fn timeouts(mut self, connect: Duration, overall: Duration) -> Self {
-        self.connect_timeout = connect;
-        self.timeout = overall;
-        self
+    /// An endpoint, if set.
+    pub fn endpoint(&self, which: Endpoint) -> Option<&Url> {
+        self.endpoints[which.index()].as_ref()
+    }
+
+    /// An endpoint the call needs, or the error that says which one is missing.
+    pub(crate) fn required_endpoint(&self, which: Endpoint) -> Result<&Url> {
+        self.endpoint(which).ok_or_else(|| Error::invalid_argument(format!("no {} is configured", which.name())))
+    }
+
+    /// Sets the client id (RFC 6749 §2.2): not empty.
+    pub fn set_client_id(&mut self, client_id: &str) -> Result<()> {
+        if client_id.is_empty() {
+            return Err(Error::invalid_argument("client_id is empty"));
+        }
+        self.client_id = client_id.to_owned();
+        Ok(())
+    }
+
+    /// The client id ("" until set).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// Sets or clears the client secret; it is zeroized when the config is dropped.
+    pub fn set_client_secret(&mut self, secret: Option<&str>) {
+        self.client_secret = secret.map(Secret::from);
+    }
+
+    pub(crate) fn client_secret_value(&self) -> Option<&str> {
+        self.client_secret.as_ref().map(Secret::expose)
+    }
+
+    /// Sets how the client authenticates.
+    pub fn set_auth_method(&mut self, method: AuthMethod) {
+        self.auth_method = method;
+    }
+
+    /// How the client authenticates.
+    pub fn auth_method(&self) -> AuthMethod {
+        self.auth_method
+    }
+
+    /// Sets the connect timeout (> 0).
+    pub fn set_connect_timeout(&mut self, timeout: Duration) -> Result<()> {
+        self.connect_timeout = positive(timeout, "connect_timeout")?;
+        Ok(())
+    }
+
+    /// Sets the deadline of one call (> 0): from the first byte sent to the last byte read, retries
+    /// and the waits between them included, so a dripping server cannot stretch it.
+    pub fn set_timeout(&mut self, timeout: Duration) -> Result<()> {
+        self.timeout = positive(timeout, "timeout")?;
+        Ok(())
+    }
+
+    /// Sets a bound on each attempt within a call (> 0), so a retry is still possible when one
+    /// attempt hangs; None (the default) lets one attempt use the whole call's deadline.
+    pub fn set_attempt_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        self.attempt_timeout = timeout.map(|t| positive(t, "attempt_timeout")).transpose()?;
+        Ok(())
+    }
+
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+    pub(crate) fn attempt_timeout(&self) -> Option<Duration> {
+        self.attempt_timeout
+    }
+
+    /// Sets the cap on a response body in bytes (> 0); a larger body fails while it is read.
+    pub fn set_max_response_bytes(&mut self, max_bytes: u64) -> Result<()> {
+        if max_bytes == 0 {
+            return Err(Error::invalid_argument("max_response_bytes must be greater than zero"));
+        }
+        self.max_response_bytes = max_bytes;
+        Ok(())
+    }
+
+    pub(crate) fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
+
+    /// Sets how many idle keep-alive connections are kept per host (> 0; default 16).
+    pub fn set_max_idle_connections_per_host(&mut self, count: usize) -> Result<()> {
+        if count == 0 {
+            return Err(Error::invalid_argument("max_idle_connections_per_host must be greater than zero"));
+        }
+        self.max_idle_per_host = count;
+        Ok(())
+    }
+
+    pub(crate) fn max_idle_per_host(&self) -> usize {
+        self.max_idle_per_host
+    }
+
+    /// Sets the User-Agent header. A header value may not carry control characters (they would
+    /// split or smuggle headers).
+    pub fn set_user_agent(&mut self, user_agent: &str) -> Result<()> {
+        if user_agent.bytes().any(|b| b < 0x20 || b == 0x7f) {
+            return Err(Error::invalid_argument("user_agent contains a control character"));
+        }
+        self.user_agent = user_agent.to_owned();
+        Ok(())
+    }
+
+    pub(crate) fn user_agent(&self) -> &str {
+        &self.user_agent
     }
 
     /// Adds every certificate of a PEM file to the trusted roots. Fails when the file holds none.
     pub fn add_ca_file(&mut self, path: &str) -> Result<()> {
-        let pem = std::fs::read(path)
-            .map_err(|e| Error::invalid_argument(format!("ca_file: cannot read {path}: {e}")))?;
-        self.add_ca_pem(&pem).map_err(|e| {
-            Error::invalid_argument(format!("ca_file: {path}: {}", e.message()))
-        })
+        let pem =
+            std::fs::read(path).map_err(|e| Error::invalid_argument(format!("ca_file: cannot read {path}: {e}")))?;
+        self.add_ca_pem(&pem).map_err(|e| Error::invalid_argument(format!("ca_file: {path}: {}", e.message())))
     }
 
     /// Adds every certificate of PEM text to the trusted roots. Fails when it holds none.
@@ -149,7 +348,63 @@ impl ClientConfig {
         Ok(())
     }
 
-    /// Checks everything that can be checked without the network.
+    pub(crate) fn extra_root_certs(&self) -> &[Vec<u8>] {
+        &self.extra_root_certs
+    }
+
+    /// Sets how tokens are revoked.
+    pub fn set_revocation_style(&mut self, style: RevocationStyle) {
+        self.revocation_style = style;
+    }
+
+    pub(crate) fn revocation_style(&self) -> RevocationStyle {
+        self.revocation_style
+    }
+
+    pub(crate) fn authorization_style(&self) -> AuthorizationStyle {
+        self.authorization_style
+    }
+
+    /// Sets the retry policy (see `RetryPolicy::new`).
+    pub fn set_retry(&mut self, retry: RetryPolicy) {
+        self.retry = retry;
+    }
+
+    /// The retry policy.
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The issuer, when known from discovery (compared with `iss` in redirects, RFC 9207).
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
+    pub(crate) fn issuer_in_authorization_response(&self) -> bool {
+        self.issuer_in_authorization_response
+    }
+
+    pub(crate) fn default_scope(&self) -> Option<&str> {
+        self.default_scope.as_deref()
+    }
+
+    pub(crate) fn authorization_params(&self) -> &[(String, String)] {
+        &self.authorization_params
+    }
+
+    /// Applies what a preset or discovery found. Only the owning modules call it.
+    pub(crate) fn set_provider(&mut self, provider: Provider) {
+        self.authorization_style = provider.authorization_style;
+        self.default_scope = provider.default_scope;
+        self.authorization_params = provider.authorization_params;
+    }
+
+    pub(crate) fn set_issuer(&mut self, issuer: String, in_authorization_response: bool) {
+        self.issuer = Some(issuer);
+        self.issuer_in_authorization_response = in_authorization_response;
+    }
+
+    /// Checks what depends on several settings, when a client is made.
     pub(crate) fn validate(&self) -> Result<()> {
         if self.client_id.is_empty() {
             return Err(Error::invalid_argument("client_id is empty"));
@@ -168,20 +423,26 @@ impl ClientConfig {
             }
             _ => {}
         }
-        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
-            return Err(Error::invalid_argument("timeouts must be greater than zero"));
-        }
-        if self.max_response_bytes == 0 {
-            return Err(Error::invalid_argument("max_response_bytes must be greater than zero"));
-        }
-        check_user_agent(&self.user_agent)
+        self.required_endpoint(Endpoint::Token).map(drop)
+    }
+
+    /// Forgets an endpoint (a preset that has none).
+    pub(crate) fn clear_endpoint(&mut self, which: Endpoint) {
+        self.endpoints[which.index()] = None;
     }
 }
 
-/// A header value may not carry control characters (they would split or smuggle headers).
-pub(crate) fn check_user_agent(user_agent: &str) -> Result<()> {
-    if user_agent.bytes().any(|b| b < 0x20 || b == 0x7f) {
-        return Err(Error::invalid_argument("user_agent contains a control character"));
+/// What a preset sets beyond endpoints and the auth method.
+pub(crate) struct Provider {
+    pub authorization_style: AuthorizationStyle,
+    pub default_scope: Option<String>,
+    pub authorization_params: Vec<(String, String)>,
+}
+
+fn positive(value: Duration, name: &str) -> Result<Duration> {
+    if value.is_zero() {
+        Err(Error::invalid_argument(format!("{name} must be greater than zero")))
+    } else {
+        Ok(value)
     }
-    Ok(())
 }

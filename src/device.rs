@@ -3,13 +3,17 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cancel::Cancel;
-use crate::client::Client;
-use crate::retry::{RetryPolicy, RetryRule};
+use crate::client::{Call, Client};
+use crate::config::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::grants::Grant;
+use crate::options::DeviceOptions;
+use crate::pkce::Pkce;
+use crate::response::{read, Answer};
+use crate::retry::{RetryPolicy, RetryRule};
 use crate::secret::Secret;
-use crate::token::{check_response, take_string, Token};
+use crate::token::Token;
+use crate::transport::HttpResponse;
 
 /// RFC 8628 §3.2: poll every 5 seconds when the server names no interval.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
@@ -24,30 +28,53 @@ pub const MAX_EXPIRES_IN: u64 = 24 * 3600;
 /// A device authorization response (RFC 8628 §3.2).
 #[derive(Clone, Debug)]
 pub struct DeviceAuthorization {
+    /// The device code the polls send.
     pub device_code: Secret,
+    /// The code the user types.
     pub user_code: String,
+    /// Where the user goes.
     pub verification_uri: String,
+    /// The same with the code filled in, when the server offers it.
     pub verification_uri_complete: Option<String>,
+    /// How long the codes live, seconds (capped at a day).
     pub expires_in: u64,
+    /// How often to poll.
     pub interval: Duration,
     /// When the response arrived; `expires_in` counts from here.
     pub received_at: Instant,
+    /// The PKCE verifier the polls send, when the authorization request carried a challenge.
+    pub code_verifier: Option<Secret>,
 }
 
 impl Client {
     /// Asks for a device code (RFC 8628 §3.1). Retried like other idempotent requests.
-    pub fn device_authorize(&self, scope: Option<&str>, extra: &[(String, String)]) -> Result<DeviceAuthorization> {
-        let endpoint = self.endpoint(self.config().device_authorization_endpoint.as_deref(), "device_authorization_endpoint")?;
-        let scope = scope.or(self.config().default_scope.as_deref());
-        let params: Vec<(&str, &str)> = scope.map(|s| vec![("scope", s)]).unwrap_or_default();
-        self.post_authenticated(&endpoint, &params, None, extra, RetryRule::Transient, parse_device_authorization)
+    pub fn device_authorize(&self, options: &DeviceOptions) -> Result<DeviceAuthorization> {
+        let scope = options.scope.as_deref().or(self.config().default_scope());
+        let pkce = options.pkce.then(Pkce::generate).transpose()?;
+        let mut params: Vec<(&str, &str)> = scope.map(|s| vec![("scope", s)]).unwrap_or_default();
+        if let Some(pkce) = &pkce {
+            params.push(("code_challenge", &pkce.code_challenge));
+            params.push(("code_challenge_method", "S256"));
+        }
+        let call = Call {
+            extra: &options.params,
+            cancel: options.cancel(),
+            ..Call::post(Endpoint::DeviceAuthorization, &params, RetryRule::Transient)
+        };
+        let mut authorization = self.send(&call, parse_device_authorization)?;
+        authorization.code_verifier = pkce.map(|p| p.code_verifier);
+        Ok(authorization)
     }
 
     /// Polls until the user approves or denies, the device code expires, or `cancel` is raised.
-    pub fn device_poll(&self, authorization: &DeviceAuthorization, cancel: Option<&Cancel>) -> Result<Token> {
+    pub fn device_poll(&self, authorization: &DeviceAuthorization, options: &DeviceOptions) -> Result<Token> {
+        let cancel = options.cancel();
         let deadline = authorization.received_at + Duration::from_secs(authorization.expires_in);
         let mut interval = authorization.interval;
-        let grant = Grant::DeviceCode { device_code: authorization.device_code.expose() };
+        let grant = Grant::DeviceCode {
+            device_code: authorization.device_code.expose(),
+            code_verifier: authorization.code_verifier.as_ref().map(Secret::expose),
+        };
         // Transient failures (a 503, a reset) are retried at the polling interval, never faster.
         let mut failures = 0;
         loop {
@@ -58,10 +85,10 @@ impl Client {
                 return Err(Error::new(ErrorKind::Timeout, "the device code expired before the user finished"));
             }
             crate::cancel::sleep(cancel, interval)?;
-            match self.request_token(&grant, &[]) {
+            match self.request_token(&grant, &options.params, cancel) {
                 Err(e) if e.oauth_code() == Some("authorization_pending") => failures = 0,
                 Err(e) if e.oauth_code() == Some("slow_down") => interval += SLOW_DOWN_STEP,
-                Err(e) if failures < self.config().retry.max_retries && RetryPolicy::is_retryable(&e) => {
+                Err(e) if failures < self.config().retry().max_retries() && RetryPolicy::is_retryable(&e) => {
                     failures += 1;
                     if let Some(after) = e.retry_after() {
                         interval = interval.max(after.min(MAX_INTERVAL));
@@ -73,58 +100,53 @@ impl Client {
     }
 
     /// The whole flow: `show` receives the user code and verification URI on the calling thread,
-    /// then polling starts.
+    /// then polling starts; an error `show` returns ends the flow with that error.
     pub fn device_flow(
         &self,
-        scope: Option<&str>,
-        extra: &[(String, String)],
-        show: &mut dyn FnMut(&DeviceAuthorization),
-        cancel: Option<&Cancel>,
+        options: &DeviceOptions,
+        show: &mut dyn FnMut(&DeviceAuthorization) -> Result<()>,
     ) -> Result<Token> {
-        let authorization = self.device_authorize(scope, extra)?;
-        show(&authorization);
-        self.device_poll(&authorization, cancel)
+        let authorization = self.device_authorize(options)?;
+        show(&authorization)?;
+        self.device_poll(&authorization, options)
     }
 }
 
-fn parse_device_authorization(response: &crate::transport::HttpResponse) -> Result<DeviceAuthorization> {
-    let mut fields = check_response(response, "device authorization endpoint")?
+pub(crate) fn parse_device_authorization(response: &HttpResponse) -> Result<DeviceAuthorization> {
+    let mut fields = read(response, Answer::DeviceAuthorization)?
         .ok_or_else(|| Error::protocol("device authorization response is not a JSON object"))?;
     let mut required = |name: &str| -> Result<String> {
-        take_string(&mut fields, name)?
+        fields
+            .string(name)?
             .filter(|v| !v.is_empty())
             .ok_or_else(|| Error::protocol(format!("device authorization response has no {name}")))
     };
     let device_code = Secret::new(required("device_code")?);
     let user_code = required("user_code")?;
     // Some servers (Google) spell it verification_url.
-    let verification_uri = match take_string(&mut fields, "verification_uri")? {
+    let verification_uri = match fields.string("verification_uri")? {
         Some(uri) if !uri.is_empty() => uri,
-        _ => take_string(&mut fields, "verification_url")?
+        _ => fields
+            .string("verification_url")?
             .filter(|v| !v.is_empty())
             .ok_or_else(|| Error::protocol("device authorization response has no verification_uri"))?,
     };
-    let verification_uri_complete = take_string(&mut fields, "verification_uri_complete")?;
-    let number = |fields: &serde_json::Map<String, serde_json::Value>, name: &str| -> Result<Option<u64>> {
-        match fields.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| Error::protocol(format!("{name} is not a positive integer"))),
-            Some(serde_json::Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Error::protocol(format!("{name} is not a number"))),
-            Some(_) => Err(Error::protocol(format!("{name} is not a number"))),
-        }
-    };
-    let expires_in = number(&fields, "expires_in")?.ok_or_else(|| Error::protocol("device authorization response has no expires_in"))?;
-    let expires_in = expires_in.min(MAX_EXPIRES_IN);
-    let interval = number(&fields, "interval")?
-        .map(|s| Duration::from_secs(s.min(MAX_INTERVAL.as_secs())).max(MIN_INTERVAL))
+    let verification_uri_complete = fields.string("verification_uri_complete")?;
+    let seconds = |value: i64| u64::try_from(value).unwrap_or(0);
+    let expires_in =
+        fields.int("expires_in")?.ok_or_else(|| Error::protocol("device authorization response has no expires_in"))?;
+    let interval = fields
+        .int("interval")?
+        .map(|s| Duration::from_secs(seconds(s).min(MAX_INTERVAL.as_secs())).max(MIN_INTERVAL))
         .unwrap_or(DEFAULT_INTERVAL);
     Ok(DeviceAuthorization {
         device_code,
         user_code,
         verification_uri,
         verification_uri_complete,
-        expires_in,
+        expires_in: seconds(expires_in).min(MAX_EXPIRES_IN),
         interval,
         received_at: Instant::now(),
+        code_verifier: None,
     })
 }

@@ -2,25 +2,38 @@
 //! Connect Discovery (`/.well-known/openid-configuration`). The `issuer` in the document must be
 //! exactly the one asked for (RFC 8414 §3.3), or an attacker's metadata could redirect the client.
 
-use serde_json::{Map, Value};
 use url::Url;
 
-use crate::config::{AuthMethod, ClientConfig};
+use crate::client::{Call, Client, Target};
+use crate::config::{AuthMethod, ClientConfig, Endpoint};
 use crate::error::{Error, Result};
-use crate::token::{check_response, take_string};
-use crate::transport::{build_agent, check_endpoint, send, HttpRequest};
+use crate::options::RequestOptions;
+use crate::response::{raw_json, read, Answer};
+use crate::retry::RetryRule;
+use crate::transport::{check_endpoint, HttpResponse, Method};
 
+/// What discovery found: the fields tokenkit uses, and the whole document.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProviderMetadata {
+    /// The issuer, exactly as asked for.
     pub issuer: String,
+    /// RFC 8414 §2.
     pub authorization_endpoint: Option<String>,
+    /// RFC 8414 §2.
     pub token_endpoint: Option<String>,
+    /// RFC 8628 §4.
     pub device_authorization_endpoint: Option<String>,
+    /// RFC 8414 §2.
     pub revocation_endpoint: Option<String>,
+    /// RFC 8414 §2.
     pub introspection_endpoint: Option<String>,
+    /// RFC 8414 §2.
     pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// RFC 8414 §2.
     pub code_challenge_methods_supported: Vec<String>,
+    /// RFC 9207 §3.
     pub authorization_response_iss_parameter_supported: bool,
+    /// The document as sent.
     pub raw_json: String,
 }
 
@@ -35,58 +48,93 @@ pub fn well_known_urls(issuer: &Url) -> [String; 2] {
     ]
 }
 
-/// Fetches and checks the metadata of `issuer`, with the config's timeouts, CAs and retries.
-pub fn discover(config: &ClientConfig, issuer: &str) -> Result<ProviderMetadata> {
-    let issuer_url = check_endpoint(issuer, "issuer")?;
-    if issuer_url.query().is_some() {
-        return Err(Error::invalid_argument("issuer must not contain a query (RFC 8414 §2)"));
-    }
-    let agent = build_agent(config, &issuer_url);
-    let mut last_error = None;
-    for candidate in well_known_urls(&issuer_url) {
-        let url = Url::parse(&candidate).map_err(|e| Error::invalid_argument(format!("issuer: {e}")))?;
-        let request = HttpRequest { method: "GET", url: &url, authorization: None, form_body: None };
-        let fetched = config.retry.run(|| {
-            let response = send(&agent, &request, config.max_response_bytes)?;
-            check_response(&response, "discovery endpoint")
-        });
-        match fetched {
-            Ok(fields) => {
-                let fields = fields.ok_or_else(|| Error::protocol("discovery document is not a JSON object"))?;
-                return parse_metadata(fields, issuer);
-            }
-            // Not served there (404, or a 4xx error document as oidc-provider sends): try the other
-            // well-known location.
-            Err(e) if e.http_status().is_some_and(|s| (400..500).contains(&s)) => last_error = Some(e),
-            Err(e) => return Err(e),
+impl ClientConfig {
+    /// Fetches the metadata of `issuer` with this config's timeouts, CAs and retries, checks that
+    /// it names exactly this issuer, and takes the endpoints and the issuer from it (endpoints the
+    /// document lacks keep their value); switches between client_secret_post and
+    /// client_secret_basic when the server supports only the other.
+    /// Of the options only the cancel flag applies.
+    pub fn discover(&mut self, issuer: &str, options: &RequestOptions) -> Result<ProviderMetadata> {
+        options.only("discovery", &[])?;
+        let cancel = options.cancel();
+        let issuer_url = check_endpoint(issuer, "issuer")?;
+        if issuer_url.query().is_some() {
+            return Err(Error::invalid_argument("issuer must not contain a query (RFC 8414 §2)"));
         }
+        let client = Client::unchecked(self.clone());
+        let mut last_error = None;
+        for candidate in well_known_urls(&issuer_url) {
+            let url = check_endpoint(&candidate, "issuer")?;
+            let call = Call {
+                target: Target::Url(&url),
+                method: Method::Get,
+                authenticate: false,
+                cancel,
+                ..Call::post(Endpoint::Token, &[], RetryRule::Transient)
+            };
+            match client.send(&call, |r| parse_metadata(r, issuer)) {
+                Ok(metadata) => {
+                    self.apply_metadata(&metadata)?;
+                    return Ok(metadata);
+                }
+                // Not served there (404, or a 4xx error document as oidc-provider sends): try the
+                // other well-known location.
+                Err(e) if e.http_status().is_some_and(|s| (400..500).contains(&s)) => last_error = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| Error::protocol("no discovery document found")))
     }
-    Err(last_error.unwrap_or_else(|| Error::protocol("no discovery document found")))
+
+    /// Takes the endpoints and the issuer from discovered metadata. Every endpoint is checked
+    /// against the transport policy before any is taken.
+    pub(crate) fn apply_metadata(&mut self, metadata: &ProviderMetadata) -> Result<()> {
+        if metadata.token_endpoint.is_none() && self.endpoint(Endpoint::Token).is_none() {
+            return Err(Error::protocol("discovery document has no token_endpoint"));
+        }
+        let mut updated = self.clone();
+        for (which, found) in [
+            (Endpoint::Token, &metadata.token_endpoint),
+            (Endpoint::Authorization, &metadata.authorization_endpoint),
+            (Endpoint::DeviceAuthorization, &metadata.device_authorization_endpoint),
+            (Endpoint::Revocation, &metadata.revocation_endpoint),
+            (Endpoint::Introspection, &metadata.introspection_endpoint),
+        ] {
+            if let Some(url) = found {
+                updated.set_endpoint(which, url)?;
+            }
+        }
+        updated.set_issuer(metadata.issuer.clone(), metadata.authorization_response_iss_parameter_supported);
+        let method = supported_auth_method(updated.auth_method(), &metadata.token_endpoint_auth_methods_supported);
+        updated.set_auth_method(method);
+        *self = updated;
+        Ok(())
+    }
 }
 
-fn parse_metadata(mut fields: Map<String, Value>, expected_issuer: &str) -> Result<ProviderMetadata> {
-    let raw_json = Value::Object(fields.clone()).to_string();
-    let issuer = take_string(&mut fields, "issuer")?.ok_or_else(|| Error::protocol("discovery document has no issuer"))?;
+pub(crate) fn parse_metadata(response: &HttpResponse, expected_issuer: &str) -> Result<ProviderMetadata> {
+    let mut fields =
+        read(response, Answer::Discovery)?.ok_or_else(|| Error::protocol("discovery document is not a JSON object"))?;
+    let raw_json = raw_json(response, &fields).to_string();
+    let issuer = fields.string("issuer")?.ok_or_else(|| Error::protocol("discovery document has no issuer"))?;
     if issuer != expected_issuer {
         return Err(Error::protocol(format!(
             "discovery document names issuer {issuer:?}, not the {expected_issuer:?} asked for (RFC 8414 §3.3)"
         )));
     }
-    let list = |fields: &Map<String, Value>, name: &str| -> Vec<String> {
-        fields.get(name).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
-    };
     Ok(ProviderMetadata {
-        token_endpoint_auth_methods_supported: list(&fields, "token_endpoint_auth_methods_supported"),
-        code_challenge_methods_supported: list(&fields, "code_challenge_methods_supported"),
+        token_endpoint_auth_methods_supported: fields.strings("token_endpoint_auth_methods_supported"),
+        code_challenge_methods_supported: fields.strings("code_challenge_methods_supported"),
         authorization_response_iss_parameter_supported: fields
-            .get("authorization_response_iss_parameter_supported")
-            .and_then(Value::as_bool)
+            .boolean("authorization_response_iss_parameter_supported")
+            .ok()
+            .flatten()
             .unwrap_or(false),
-        authorization_endpoint: take_string(&mut fields, "authorization_endpoint")?,
-        token_endpoint: take_string(&mut fields, "token_endpoint")?,
-        device_authorization_endpoint: take_string(&mut fields, "device_authorization_endpoint")?,
-        revocation_endpoint: take_string(&mut fields, "revocation_endpoint")?,
-        introspection_endpoint: take_string(&mut fields, "introspection_endpoint")?,
+        authorization_endpoint: fields.string("authorization_endpoint")?,
+        token_endpoint: fields.string("token_endpoint")?,
+        device_authorization_endpoint: fields.string("device_authorization_endpoint")?,
+        revocation_endpoint: fields.string("revocation_endpoint")?,
+        introspection_endpoint: fields.string("introspection_endpoint")?,
         issuer,
         raw_json,
     })
@@ -100,44 +148,9 @@ fn supported_auth_method(current: AuthMethod, supported: &[String]) -> AuthMetho
     let listed = |m: &str| supported.iter().any(|s| s == m);
     match current {
         AuthMethod::None => AuthMethod::None,
-        _ if supported.is_empty() || listed(auth_method_name(current)) => current,
+        _ if supported.is_empty() || listed(current.name()) => current,
         AuthMethod::ClientSecretPost if listed("client_secret_basic") => AuthMethod::ClientSecretBasic,
         AuthMethod::ClientSecretBasic if listed("client_secret_post") => AuthMethod::ClientSecretPost,
         _ => current,
-    }
-}
-
-fn auth_method_name(method: AuthMethod) -> &'static str {
-    match method {
-        AuthMethod::ClientSecretPost => "client_secret_post",
-        AuthMethod::ClientSecretBasic => "client_secret_basic",
-        AuthMethod::None => "none",
-    }
-}
-
-impl ClientConfig {
-    /// Takes the endpoints and the issuer from discovered metadata, and switches between
-    /// client_secret_post and client_secret_basic when the server supports only the other.
-    /// Endpoints the document lacks keep their current value.
-    pub fn apply_metadata(&mut self, metadata: &ProviderMetadata) -> Result<()> {
-        let token_endpoint = metadata
-            .token_endpoint
-            .clone()
-            .or_else(|| (!self.token_endpoint.is_empty()).then(|| self.token_endpoint.clone()))
-            .ok_or_else(|| Error::protocol("discovery document has no token_endpoint"))?;
-        self.token_endpoint = token_endpoint;
-        let keep = |found: &Option<String>, current: &mut Option<String>| {
-            if found.is_some() {
-                current.clone_from(found);
-            }
-        };
-        keep(&metadata.authorization_endpoint, &mut self.authorization_endpoint);
-        keep(&metadata.device_authorization_endpoint, &mut self.device_authorization_endpoint);
-        keep(&metadata.revocation_endpoint, &mut self.revocation_endpoint);
-        keep(&metadata.introspection_endpoint, &mut self.introspection_endpoint);
-        self.issuer = Some(metadata.issuer.clone());
-        self.issuer_in_authorization_response = metadata.authorization_response_iss_parameter_supported;
-        self.auth_method = supported_auth_method(self.auth_method, &metadata.token_endpoint_auth_methods_supported);
-        Ok(())
     }
 }

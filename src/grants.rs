@@ -2,22 +2,44 @@
 //! grant fields, then client authentication, then `grant_type`, then the caller's extra parameters.
 
 use crate::error::{Error, Result};
+use crate::options::check_code_verifier;
 use crate::retry::RetryRule;
 
 /// One token request's grant. Borrowed: the strings are copied into the request body only.
 #[derive(Clone, Copy)]
 pub enum Grant<'a> {
     /// RFC 6749 §4.1.3, with the PKCE `code_verifier` of RFC 7636 §4.5.
-    AuthorizationCode { code: &'a str, redirect_uri: Option<&'a str>, code_verifier: Option<&'a str> },
+    AuthorizationCode {
+        /// The code.
+        code: &'a str,
+        /// The redirect URI the code was issued for.
+        redirect_uri: Option<&'a str>,
+        /// The PKCE verifier.
+        code_verifier: Option<&'a str>,
+    },
     /// RFC 6749 §6.
-    RefreshToken { refresh_token: &'a str, scope: Option<&'a str> },
+    RefreshToken {
+        /// The refresh token.
+        refresh_token: &'a str,
+        /// A narrower scope, if asked for.
+        scope: Option<&'a str>,
+    },
     /// RFC 6749 §4.4.
-    ClientCredentials { scope: Option<&'a str> },
-    /// RFC 8628 §3.4.
-    DeviceCode { device_code: &'a str },
+    ClientCredentials {
+        /// The scope asked for.
+        scope: Option<&'a str>,
+    },
+    /// RFC 8628 §3.4, with the PKCE verifier when the device authorization carried a challenge.
+    DeviceCode {
+        /// The device code.
+        device_code: &'a str,
+        /// The PKCE verifier.
+        code_verifier: Option<&'a str>,
+    },
 }
 
 impl Grant<'_> {
+    /// The `grant_type` value.
     pub fn grant_type(&self) -> &'static str {
         match self {
             Grant::AuthorizationCode { .. } => "authorization_code",
@@ -48,7 +70,8 @@ impl Grant<'_> {
                     out.push(("redirect_uri", non_empty(uri, "redirect_uri")?));
                 }
                 if let Some(verifier) = code_verifier {
-                    out.push(("code_verifier", check_code_verifier(verifier)?));
+                    check_code_verifier(verifier)?;
+                    out.push(("code_verifier", verifier));
                 }
             }
             Grant::RefreshToken { refresh_token, scope } => {
@@ -62,7 +85,13 @@ impl Grant<'_> {
                     out.push(("scope", scope));
                 }
             }
-            Grant::DeviceCode { device_code } => out.push(("device_code", non_empty(device_code, "device_code")?)),
+            Grant::DeviceCode { device_code, code_verifier } => {
+                out.push(("device_code", non_empty(device_code, "device_code")?));
+                if let Some(verifier) = code_verifier {
+                    check_code_verifier(verifier)?;
+                    out.push(("code_verifier", verifier));
+                }
+            }
         }
         Ok(out)
     }
@@ -73,18 +102,5 @@ fn non_empty<'a>(value: &'a str, name: &str) -> Result<&'a str> {
         Err(Error::invalid_argument(format!("{name} is empty")))
     } else {
         Ok(value)
-    }
-}
-
-/// RFC 7636 §4.1: 43 to 128 characters from the unreserved set.
-fn check_code_verifier(verifier: &str) -> Result<&str> {
-    let ok_len = (43..=128).contains(&verifier.len());
-    let ok_chars = verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-    if ok_len && ok_chars {
-        Ok(verifier)
-    } else {
-        Err(Error::invalid_argument(
-            "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)",
-        ))
     }
 }

@@ -1,63 +1,69 @@
 //! Token introspection (RFC 7662).
 
-use serde_json::{Map, Value};
-
-use crate::client::Client;
-use crate::retry::RetryRule;
+use crate::client::{Call, Client};
+use crate::config::Endpoint;
 use crate::error::{Error, Result};
-use crate::token::{check_response, take_string};
+use crate::options::{RequestOptions, Setting};
+use crate::response::{raw_json, read, Answer};
+use crate::retry::RetryRule;
 use crate::transport::HttpResponse;
 
 /// An introspection response: `active` and the optional fields of RFC 7662 §2.2, plus every field
 /// the server sent as JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Introspection {
+    /// Whether the token is active.
     pub active: bool,
+    /// Its scope.
     pub scope: Option<String>,
+    /// The client it was issued to.
     pub client_id: Option<String>,
+    /// The resource owner's name.
     pub username: Option<String>,
+    /// Its type.
     pub token_type: Option<String>,
+    /// Its subject.
     pub sub: Option<String>,
+    /// Its expiry, Unix seconds.
     pub exp: Option<i64>,
+    /// When it was issued, Unix seconds.
     pub iat: Option<i64>,
+    /// Every field as JSON.
     pub raw_json: String,
 }
 
 impl Client {
-    /// Asks the server whether `token` is active. Retried like other idempotent requests.
-    pub fn introspect(&self, token: &str, token_type_hint: Option<&str>) -> Result<Introspection> {
+    /// Asks the server whether `token` is active (with the options' `token_type_hint`). Retried like other idempotent requests.
+    pub fn introspect(&self, token: &str, options: &RequestOptions) -> Result<Introspection> {
+        options.only("introspection", &[Setting::TokenTypeHint])?;
+        let (token_type_hint, cancel) = (options.token_type_hint.as_deref(), options.cancel());
         if token.is_empty() {
             return Err(Error::invalid_argument("token is empty"));
         }
-        let endpoint = self.endpoint(self.config().introspection_endpoint.as_deref(), "introspection_endpoint")?;
         let mut params = vec![("token", token)];
         if let Some(hint) = token_type_hint.filter(|h| !h.is_empty()) {
             params.push(("token_type_hint", hint));
         }
-        self.post_authenticated(&endpoint, &params, None, &[], RetryRule::Transient, parse_introspection)
+        let call = Call { cancel, ..Call::post(Endpoint::Introspection, &params, RetryRule::Transient) };
+        self.send(&call, parse_introspection)
     }
 }
 
-fn parse_introspection(response: &HttpResponse) -> Result<Introspection> {
-    let mut fields: Map<String, Value> = check_response(response, "introspection endpoint")?
+pub(crate) fn parse_introspection(response: &HttpResponse) -> Result<Introspection> {
+    let mut fields = read(response, Answer::Introspection)?
         .ok_or_else(|| Error::protocol("introspection response is not a JSON object"))?;
-    let raw_json = Value::Object(fields.clone()).to_string();
-    let active = match fields.get("active") {
-        Some(Value::Bool(b)) => *b,
-        // Some servers send "true"/"false" as strings.
-        Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
-        _ => return Err(Error::protocol("introspection response has no boolean active")),
-    };
-    let int = |fields: &Map<String, Value>, name: &str| fields.get(name).and_then(Value::as_i64);
+    let raw_json = raw_json(response, &fields).to_string();
+    let active =
+        fields.boolean("active")?.ok_or_else(|| Error::protocol("introspection response has no boolean active"))?;
     Ok(Introspection {
         active,
-        exp: int(&fields, "exp"),
-        iat: int(&fields, "iat"),
-        scope: take_string(&mut fields, "scope")?,
-        client_id: take_string(&mut fields, "client_id")?,
-        username: take_string(&mut fields, "username")?,
-        token_type: take_string(&mut fields, "token_type")?,
-        sub: take_string(&mut fields, "sub")?,
+        exp: fields.int("exp")?,
+        iat: fields.int("iat")?,
+        scope: fields.string("scope")?,
+        client_id: fields.string("client_id")?,
+        username: fields.string("username")?,
+        token_type: fields.string("token_type")?,
+        sub: fields.string("sub")?,
         raw_json,
     })
 }

@@ -1,7 +1,7 @@
 //! Sign-in through the system browser with a loopback redirect (RFC 8252 §7.3): listen on
-//! 127.0.0.1, hand the application the authorization URL, accept exactly one redirect, check
-//! `state` (in constant time) and `iss` (RFC 9207), answer the browser, exchange the code with the
-//! PKCE verifier. The listener is closed whatever happens.
+//! 127.0.0.1, hand the application the authorization URL, wait for the redirect that carries this
+//! sign-in's `state` (checked in constant time), check `iss` (RFC 9207), answer the browser,
+//! exchange the code with the PKCE verifier. The listener is closed whatever happens.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,6 +11,8 @@ use crate::cancel::Cancel;
 use crate::client::Client;
 use crate::config::AuthorizationStyle;
 use crate::error::{Error, ErrorKind, OAuthError, Result};
+use crate::grants::Grant;
+use crate::options::SignInOptions;
 use crate::pkce::constant_time_eq;
 use crate::secret::Secret;
 use crate::token::Token;
@@ -20,21 +22,12 @@ pub const CALLBACK_PATH: &str = "/callback";
 const MAX_REQUEST_BYTES: usize = 16 * 1024;
 const POLL: Duration = Duration::from_millis(20);
 
-pub struct LoopbackOptions<'a> {
-    /// 0 picks a free port.
-    pub port: u16,
-    pub scope: Option<&'a str>,
-    pub extra: &'a [(String, String)],
-    /// How long the user has to finish signing in.
-    pub timeout: Duration,
-    pub cancel: Option<&'a Cancel>,
-}
-
 impl Client {
     /// Runs the whole sign-in. `open_url` receives the authorization URL on the calling thread
-    /// before the wait starts; it must return promptly (open a browser, print the URL).
-    pub fn sign_in_loopback(&self, options: &LoopbackOptions<'_>, open_url: &mut dyn FnMut(&str)) -> Result<Token> {
-        if self.config().authorization_style != AuthorizationStyle::Standard {
+    /// before the wait starts; it must return promptly (open a browser, print the URL), and an
+    /// error it returns ends the sign-in with that error.
+    pub fn sign_in(&self, options: &SignInOptions, open_url: &mut dyn FnMut(&str) -> Result<()>) -> Result<Token> {
+        if self.config().authorization_style() != AuthorizationStyle::Standard {
             return Err(Error::invalid_argument(
                 "loopback sign-in needs a standard authorization endpoint (Works with Nest registers its redirect URI with the product)",
             ));
@@ -44,29 +37,55 @@ impl Client {
         })?;
         let port = listener.local_addr().map_err(|e| Error::new(ErrorKind::Transport, e.to_string()))?.port();
         let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
-        let request = self.authorization_request(Some(&redirect_uri), options.scope, options.extra)?;
-        open_url(&request.url);
+        let request =
+            self.build_authorization_request(Some(&redirect_uri), options.scope.as_deref(), &options.params)?;
+        open_url(&request.url)?;
         let expected = Expected {
             state: &request.state,
-            issuer: self.config().issuer.as_deref(),
-            issuer_required: self.config().issuer_in_authorization_response,
+            issuer: self.config().issuer(),
+            issuer_required: self.config().issuer_in_authorization_response(),
         };
-        let code = wait_for_redirect(&listener, &expected, Instant::now() + options.timeout, options.cancel)?;
+        let code =
+            wait_for_redirect(&listener, &expected, Instant::now() + options.timeout, options.cancel.as_deref())?;
         drop(listener);
-        self.exchange_code(code.expose(), Some(&redirect_uri), Some(request.code_verifier.expose()), &[])
+        let grant = Grant::AuthorizationCode {
+            code: code.expose(),
+            redirect_uri: Some(&redirect_uri),
+            code_verifier: Some(request.code_verifier.expose()),
+        };
+        self.request_token(&grant, &[], options.cancel.as_deref())
     }
 }
 
-struct Expected<'a> {
-    state: &'a str,
-    issuer: Option<&'a str>,
-    issuer_required: bool,
+pub(crate) struct Expected<'a> {
+    pub(crate) state: &'a str,
+    pub(crate) issuer: Option<&'a str>,
+    pub(crate) issuer_required: bool,
 }
 
-/// Waits for the one redirect that matters; requests for other paths (a browser's favicon) get a
-/// 404 and the wait goes on.
-fn wait_for_redirect(listener: &TcpListener, expected: &Expected<'_>, deadline: Instant, cancel: Option<&Cancel>) -> Result<Secret> {
+/// A connection to the listener, read a little at a time so that no connection waits for another.
+struct Pending {
+    stream: TcpStream,
+    request: zeroize::Zeroizing<Vec<u8>>,
+    accepted: Instant,
+}
+
+/// How long one connection may take to send its request line and headers.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Waits for the redirect that carries this sign-in's `state`. Every connection is read without
+/// blocking, so an idle or dripping one holds up no other and is dropped after 5 s. A request for
+/// another path (a browser's favicon) gets a 404; a redirect without the right `state`, or with a
+/// parameter given twice (RFC 6749 §3.1), gets an error page and is otherwise ignored: any local
+/// process or web page that finds the port could send one, and must not end the sign-in.
+fn wait_for_redirect(
+    listener: &TcpListener,
+    expected: &Expected<'_>,
+    deadline: Instant,
+    cancel: Option<&Cancel>,
+) -> Result<Secret> {
     listener.set_nonblocking(true).map_err(|e| Error::new(ErrorKind::Transport, e.to_string()))?;
+    let mut pending: Vec<Pending> = Vec::new();
     loop {
         if let Some(c) = cancel {
             c.check()?;
@@ -74,125 +93,151 @@ fn wait_for_redirect(listener: &TcpListener, expected: &Expected<'_>, deadline: 
         if Instant::now() >= deadline {
             return Err(Error::new(ErrorKind::Timeout, "no sign-in redirect arrived before the deadline"));
         }
-        match listener.accept() {
-            Ok((stream, _)) => {
-                if let Some(outcome) = handle_connection(stream, expected, deadline, cancel) {
-                    return outcome;
+        loop {
+            match listener.accept() {
+                Ok((stream, _)) if stream.set_nonblocking(true).is_ok() => {
+                    // Sized for the largest request up front: no reallocation leaves a code behind.
+                    let request = zeroize::Zeroizing::new(Vec::with_capacity(MAX_REQUEST_BYTES));
+                    pending.push(Pending { stream, request, accepted: Instant::now() })
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(Error::new(ErrorKind::Transport, format!("loopback listener failed: {e}"))),
+            }
+        }
+        let mut index = 0;
+        while index < pending.len() {
+            match read_some(&mut pending[index]) {
+                Progress::Waiting if pending[index].accepted.elapsed() < REQUEST_TIMEOUT => index += 1,
+                Progress::Waiting | Progress::Broken => drop(pending.swap_remove(index)),
+                Progress::Complete => {
+                    let mut conn = pending.swap_remove(index);
+                    if let Some(outcome) = handle_request(&mut conn, expected) {
+                        return outcome;
+                    }
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => crate::cancel::sleep(cancel, POLL)?,
-            Err(e) => return Err(Error::new(ErrorKind::Transport, format!("loopback listener failed: {e}"))),
+        }
+        crate::cancel::sleep(cancel, POLL)?;
+    }
+}
+
+enum Progress {
+    Waiting,
+    Complete,
+    Broken,
+}
+
+/// Reads what has arrived on one connection without waiting.
+fn read_some(conn: &mut Pending) -> Progress {
+    let mut chunk = zeroize::Zeroizing::new([0u8; 1024]);
+    loop {
+        match conn.stream.read(&mut chunk[..]) {
+            Ok(0) => return Progress::Broken,
+            Ok(n) if conn.request.len() + n > MAX_REQUEST_BYTES => return Progress::Broken,
+            Ok(n) => {
+                conn.request.extend_from_slice(&chunk[..n]);
+                if conn.request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    return Progress::Complete;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Progress::Waiting,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Progress::Broken,
         }
     }
 }
 
-/// Reads one request; None when it was not the redirect (answered with 404). A request gets 5 s,
-/// and never more than the sign-in's own deadline, so a client that drips bytes cannot hold it.
-fn handle_connection(
-    mut stream: TcpStream,
-    expected: &Expected<'_>,
-    deadline: Instant,
-    cancel: Option<&Cancel>,
-) -> Option<Result<Secret>> {
-    let _ = stream.set_nonblocking(false);
-    let request_deadline = (Instant::now() + Duration::from_secs(5)).min(deadline);
-    let target = match read_request_target(&mut stream, request_deadline, cancel) {
-        Some(t) => t,
-        None => {
-            respond(&mut stream, 400, "Bad request.");
-            return None;
-        }
+/// Answers one complete request; Some when it ends the sign-in.
+fn handle_request(conn: &mut Pending, expected: &Expected<'_>) -> Option<Result<Secret>> {
+    let _ = conn.stream.set_nonblocking(false);
+    let _ = conn.stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let Some(target) = request_target(&conn.request) else {
+        respond(&mut conn.stream, 400, "Bad request.");
+        return None;
     };
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
     if path != CALLBACK_PATH {
-        respond(&mut stream, 404, "Not found.");
+        respond(&mut conn.stream, 404, "Not found.");
         return None;
     }
-    let outcome = judge_redirect(query, expected);
-    match &outcome {
-        Ok(_) => respond(&mut stream, 200, "Signed in. You can close this window and return to the application."),
-        Err(_) => respond(&mut stream, 400, "Sign-in failed. Return to the application for details."),
+    match judge_redirect(query, expected) {
+        Verdict::NotOurs => {
+            respond(&mut conn.stream, 400, "This sign-in link is not the one the application is waiting for.");
+            None
+        }
+        Verdict::Done(Ok(code)) => {
+            respond(&mut conn.stream, 200, "Signed in. You can close this window and return to the application.");
+            Some(Ok(code))
+        }
+        Verdict::Done(Err(e)) => {
+            respond(&mut conn.stream, 400, "Sign-in failed. Return to the application for details.");
+            Some(Err(e))
+        }
     }
-    Some(outcome)
 }
 
 /// The request target of a GET, or None for anything else.
-fn read_request_target(stream: &mut TcpStream, deadline: Instant, cancel: Option<&Cancel>) -> Option<String> {
-    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(1024));
-    let mut chunk = zeroize::Zeroizing::new([0u8; 1024]);
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-        // Short reads, so the deadline and a cancel are noticed while a client dawdles.
-        let left = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())?;
-        if cancel.is_some_and(Cancel::is_cancelled) {
-            return None;
-        }
-        stream.set_read_timeout(Some(left.min(POLL * 10))).ok()?;
-        let n = match stream.read(&mut chunk[..]) {
-            Ok(n) => n,
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
-            Err(_) => return None,
-        };
-        if n == 0 || buf.len() + n > MAX_REQUEST_BYTES {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let line = std::str::from_utf8(&buf[..buf.iter().position(|&b| b == b'\r')?]).ok()?;
+pub(crate) fn request_target(request: &[u8]) -> Option<zeroize::Zeroizing<String>> {
+    let line = std::str::from_utf8(&request[..request.iter().position(|&b| b == b'\r')?]).ok()?;
     let mut parts = line.split(' ');
     match (parts.next(), parts.next()) {
-        (Some("GET"), Some(target)) => Some(target.to_owned()),
+        (Some("GET"), Some(target)) => Some(zeroize::Zeroizing::new(target.to_owned())),
         _ => None,
     }
 }
 
+/// What a redirect to the callback path means for this sign-in.
+pub(crate) enum Verdict {
+    /// Not this sign-in's redirect (wrong or missing state, a parameter twice): ignored.
+    NotOurs,
+    /// This sign-in's redirect: its code, or the error it carries.
+    Done(Result<Secret>),
+}
+
 /// Checks the redirect's parameters (RFC 6749 §4.1.2, §4.1.2.1; RFC 9207).
-fn judge_redirect(query: &str, expected: &Expected<'_>) -> Result<Secret> {
-    let mut code = None;
-    let (mut state, mut iss, mut error, mut description, mut uri) = (None, None, None, None, None);
+pub(crate) fn judge_redirect(query: &str, expected: &Expected<'_>) -> Verdict {
+    const NAMES: [&str; 6] = ["code", "state", "iss", "error", "error_description", "error_uri"];
+    let mut values: [Option<zeroize::Zeroizing<String>>; 6] = Default::default();
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        let slot = match name.as_ref() {
-            "code" => {
-                code = Some(Secret::new(value.into_owned()));
-                continue;
+        if let Some(i) = NAMES.iter().position(|n| *n == name) {
+            if values[i].is_some() {
+                return Verdict::NotOurs; // RFC 6749 §3.1: no parameter twice
             }
-            "state" => &mut state,
-            "iss" => &mut iss,
-            "error" => &mut error,
-            "error_description" => &mut description,
-            "error_uri" => &mut uri,
-            _ => continue,
-        };
-        *slot = Some(value.into_owned());
+            values[i] = Some(zeroize::Zeroizing::new(value.into_owned()));
+        }
     }
+    let [code, state, iss, error, description, uri] = values;
     if !state.as_deref().is_some_and(|s| constant_time_eq(s, expected.state)) {
-        return Err(Error::protocol(
-            "the redirect's state does not match this sign-in (a forged or stale redirect); nothing was exchanged",
-        ));
+        return Verdict::NotOurs;
     }
-    match (expected.issuer, iss.as_deref()) {
-        (Some(want), Some(got)) if want != got => {
-            return Err(Error::protocol(format!(
-                "the redirect's iss {got:?} is not the configured issuer {want:?} (RFC 9207 mix-up defence)"
-            )))
-        }
+    let text = |v: Option<zeroize::Zeroizing<String>>| v.map(|v| v.to_string());
+    Verdict::Done(match (expected.issuer, iss.as_deref()) {
+        (Some(want), Some(got)) if want != got.as_str() => Err(Error::protocol(format!(
+            "the redirect's iss {got:?} is not the configured issuer {want:?} (RFC 9207 mix-up defence)"
+        ))),
         (Some(_), None) if expected.issuer_required => {
-            return Err(Error::protocol("the redirect has no iss although the issuer promised one (RFC 9207)"))
+            Err(Error::protocol("the redirect has no iss although the issuer promised one (RFC 9207)"))
         }
-        _ => {}
-    }
-    if let Some(error) = error {
-        let message = match &description {
-            Some(d) => format!("authorization failed: {error}: {d}"),
-            None => format!("authorization failed: {error}"),
-        };
-        return Err(Error::new(ErrorKind::OAuth, message).with_oauth(OAuthError {
-            error,
-            error_description: description,
-            error_uri: uri,
-        }));
-    }
-    code.filter(|c| !c.expose().is_empty())
-        .ok_or_else(|| Error::protocol("the redirect carried neither a code nor an error"))
+        _ => match text(error) {
+            Some(error) => {
+                let description = text(description);
+                let message = match &description {
+                    Some(d) => format!("authorization failed: {error:?}: {d:?}"),
+                    None => format!("authorization failed: {error:?}"),
+                };
+                Err(Error::new(ErrorKind::OAuth, message).with_oauth(OAuthError {
+                    error,
+                    error_description: description,
+                    error_uri: text(uri),
+                }))
+            }
+            None => code
+                .filter(|c| !c.is_empty())
+                .map(|c| Secret::from(c.as_str()))
+                .ok_or_else(|| Error::protocol("the redirect carried neither a code nor an error")),
+        },
+    })
 }
 
 fn respond(stream: &mut TcpStream, status: u16, text: &str) {

@@ -25,7 +25,9 @@ fn random_token(bytes: usize) -> Result<String> {
 /// A PKCE pair: the verifier stays with the client, the challenge goes in the authorization URL.
 #[derive(Clone, Debug)]
 pub struct Pkce {
+    /// The verifier, kept by the client.
     pub code_verifier: Secret,
+    /// BASE64URL(SHA256(verifier)).
     pub code_challenge: String,
 }
 

@@ -1,6 +1,6 @@
 //! Ready configurations for known providers. Adding one is a few lines in `PRESETS`.
 
-use crate::config::{AuthMethod, AuthorizationStyle, ClientConfig, RevocationStyle};
+use crate::config::{AuthMethod, AuthorizationStyle, ClientConfig, Endpoint, Provider, RevocationStyle};
 use crate::error::{Error, Result};
 
 struct Preset {
@@ -60,18 +60,31 @@ impl ClientConfig {
         if authorization_endpoint.contains("{project_id}") {
             let id = project_id
                 .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-                .ok_or_else(|| Error::invalid_argument(format!("preset {name} needs a project_id of letters, digits, - and _")))?;
+                .ok_or_else(|| {
+                    Error::invalid_argument(format!("preset {name} needs a project_id of letters, digits, - and _"))
+                })?;
             authorization_endpoint = authorization_endpoint.replace("{project_id}", id);
         }
-        self.authorization_endpoint = Some(authorization_endpoint);
-        self.token_endpoint = preset.token_endpoint.to_owned();
-        self.revocation_endpoint = preset.revocation_endpoint.map(str::to_owned);
-        self.revocation_style = preset.revocation_style;
-        self.authorization_style = preset.authorization_style;
-        self.auth_method = preset.auth_method;
-        self.default_scope = preset.default_scope.map(str::to_owned);
-        self.authorization_params =
-            preset.authorization_params.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
+        // Checked in full before anything is changed: a failed preset leaves the config as it was.
+        let mut updated = self.clone();
+        updated.set_endpoint(Endpoint::Authorization, &authorization_endpoint)?;
+        updated.set_endpoint(Endpoint::Token, preset.token_endpoint)?;
+        match preset.revocation_endpoint {
+            Some(url) => updated.set_endpoint(Endpoint::Revocation, url)?,
+            None => updated.clear_endpoint(Endpoint::Revocation),
+        }
+        updated.set_revocation_style(preset.revocation_style);
+        updated.set_auth_method(preset.auth_method);
+        updated.set_provider(Provider {
+            authorization_style: preset.authorization_style,
+            default_scope: preset.default_scope.map(str::to_owned),
+            authorization_params: preset
+                .authorization_params
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+        });
+        *self = updated;
         Ok(())
     }
 }

@@ -19,40 +19,55 @@ pub enum RetryRule {
     Transient,
 }
 
+/// How often and how patiently a failed request is repeated. The waits count against the call's
+/// deadline: a call never outlives its timeout because of retries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt; 0 turns retrying off.
-    pub max_retries: u32,
-    /// The first backoff; each retry doubles it, up to `max_delay`.
-    pub base_delay: Duration,
-    /// The cap on one wait, Retry-After included.
-    pub max_delay: Duration,
+    max_retries: u32,
+    base_delay: Duration,
+    max_delay: Duration,
 }
 
 impl Default for RetryPolicy {
+    /// 3 retries, 200 ms base, 10 s cap.
     fn default() -> Self {
         RetryPolicy { max_retries: 3, base_delay: Duration::from_millis(200), max_delay: Duration::from_secs(10) }
     }
 }
 
 impl RetryPolicy {
+    /// Up to `max_retries` more attempts (0 turns retrying off), waiting a random time below
+    /// `base_delay` × 2^n, or the server's Retry-After, never more than `max_delay`.
+    pub fn new(max_retries: u32, base_delay: Duration, max_delay: Duration) -> Result<RetryPolicy> {
+        if max_delay < base_delay {
+            return Err(Error::invalid_argument("max_delay must not be less than base_delay"));
+        }
+        Ok(RetryPolicy { max_retries, base_delay, max_delay })
+    }
+
+    /// No retries.
     pub fn disabled() -> Self {
         RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
     }
 
+    /// Retries after the first attempt.
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
     /// Whether a failed attempt may be repeated (RetryRule::Transient).
-    pub fn is_retryable(err: &Error) -> bool {
+    pub(crate) fn is_retryable(err: &Error) -> bool {
         matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout)
             || err.http_status().is_some_and(|s| s == 429 || (500..=599).contains(&s))
     }
 
     /// Whether the failed attempt cannot have been processed (RetryRule::Unprocessed).
-    pub fn is_unprocessed(err: &Error) -> bool {
+    pub(crate) fn is_unprocessed(err: &Error) -> bool {
         err.not_sent() || matches!(err.http_status(), Some(429) | Some(503))
     }
 
     /// Whether `rule` allows repeating after `err`.
-    pub fn allows(rule: RetryRule, err: &Error) -> bool {
+    pub(crate) fn allows(rule: RetryRule, err: &Error) -> bool {
         match rule {
             RetryRule::Never => false,
             RetryRule::Unprocessed => Self::is_unprocessed(err),
@@ -60,34 +75,19 @@ impl RetryPolicy {
         }
     }
 
+    /// The wait before retry number `retry` (0-based) after `err`, or None when no retry is due.
+    pub(crate) fn next_wait(&self, retry: u32, rule: RetryRule, err: &Error) -> Option<Duration> {
+        (retry < self.max_retries && Self::allows(rule, err)).then(|| self.delay(retry, err))
+    }
+
     /// How long to wait before retry number `retry` (0-based): the server's Retry-After when it
     /// sent one, else a random point below the exponential backoff (full jitter), both capped.
-    pub fn delay(&self, retry: u32, err: &Error) -> Duration {
+    fn delay(&self, retry: u32, err: &Error) -> Duration {
         if let Some(after) = err.retry_after() {
             return after.min(self.max_delay);
         }
         let ceiling = self.base_delay.saturating_mul(1u32 << retry.min(16)).min(self.max_delay);
         ceiling.mul_f64(random_unit())
-    }
-
-    /// Runs `attempt` until it succeeds, fails for good, or the retries are spent, repeating
-    /// after any transient failure.
-    pub fn run<T>(&self, attempt: impl FnMut() -> Result<T>) -> Result<T> {
-        self.run_with(RetryRule::Transient, attempt)
-    }
-
-    /// Runs `attempt`, repeating it after the failures `rule` allows.
-    pub fn run_with<T>(&self, rule: RetryRule, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
-        let mut retry = 0;
-        loop {
-            match attempt() {
-                Err(e) if retry < self.max_retries && Self::allows(rule, &e) => {
-                    std::thread::sleep(self.delay(retry, &e));
-                    retry += 1;
-                }
-                other => return other,
-            }
-        }
     }
 }
 

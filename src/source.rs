@@ -7,14 +7,16 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::options::RequestOptions;
+use crate::response::Fields;
 use crate::secret::Secret;
-use crate::token::Token;
+use crate::token::{SavedToken, Token};
 
+/// How long before its expiry a token counts as expired unless told otherwise.
 pub const DEFAULT_SKEW: Duration = Duration::from_secs(60);
 
 thread_local! {
@@ -43,6 +45,8 @@ impl Drop for CallbackMark {
 /// fails with InvalidArgument instead of deadlocking.
 pub type OnChange = Box<dyn Fn(&Token) + Send + Sync>;
 
+/// Hands out a valid access token, refreshing it when it is within the skew of expiry; one
+/// refresh at a time however many threads ask (see the module doc).
 pub struct TokenSource {
     client: Arc<Client>,
     skew: Duration,
@@ -69,6 +73,9 @@ impl TokenSource {
         skew: Duration,
         on_change: Option<OnChange>,
     ) -> Result<TokenSource> {
+        if refresh_token.as_ref().is_some_and(|t| t.expose().is_empty()) {
+            return Err(Error::invalid_argument("refresh_token is empty"));
+        }
         let refresh_token = refresh_token.or_else(|| token.as_ref().and_then(|t| t.refresh_secret().cloned()));
         if token.is_none() && refresh_token.is_none() {
             return Err(Error::invalid_argument("a token source needs a token or a refresh token"));
@@ -82,11 +89,24 @@ impl TokenSource {
         })
     }
 
-    /// A source from what `to_saved_json` wrote (or any JSON with at least a refresh_token).
-    pub fn from_saved_json(client: Arc<Client>, json: &str, skew: Duration, on_change: Option<OnChange>) -> Result<TokenSource> {
-        let value: Value = serde_json::from_str(json).map_err(|_| Error::invalid_argument("saved token: not JSON"))?;
-        let token = if value.get("access_token").is_some() { Some(Token::from_saved_json(json)?) } else { None };
-        let refresh_token = value.get("refresh_token").and_then(Value::as_str).filter(|t| !t.is_empty()).map(Secret::from);
+    /// A source from what `to_saved_json` wrote, or any JSON object with a usable access token or
+    /// refresh token: an absent, null or empty `access_token` with a refresh token means "refresh
+    /// on first use".
+    pub fn from_saved_json(
+        client: Arc<Client>,
+        json: &str,
+        skew: Duration,
+        on_change: Option<OnChange>,
+    ) -> Result<TokenSource> {
+        let mut fields =
+            Fields::from_json(json).ok_or_else(|| Error::invalid_argument("saved token: not a JSON object"))?;
+        let saved = |e: Error| Error::invalid_argument(format!("saved token: {}", e.message()));
+        let has_access_token = fields.secret("access_token").map_err(saved)?.is_some();
+        let token = if has_access_token { Some(Token::from_saved_json(json)?) } else { None };
+        let refresh_token = fields.secret("refresh_token").map_err(saved)?;
+        if token.is_none() && refresh_token.is_none() {
+            return Err(Error::invalid_argument("saved token: no access_token and no refresh_token"));
+        }
         TokenSource::new(client, token, refresh_token, skew, on_change)
     }
 
@@ -121,8 +141,15 @@ impl TokenSource {
         let state = self.read();
         match (&state.token, &state.refresh_token) {
             (Some(t), _) => t.to_saved_json(),
-            (None, Some(rt)) => Zeroizing::new(serde_json::json!({ "refresh_token": rt.expose() }).to_string()),
-            (None, None) => Zeroizing::new("{}".to_owned()),
+            (None, refresh_token) => SavedToken {
+                access_token: None,
+                token_type: None,
+                expires_at: None,
+                refresh_token: refresh_token.as_ref().map(Secret::expose),
+                scope: None,
+                id_token: None,
+            }
+            .to_json(),
         }
     }
 
@@ -146,7 +173,10 @@ impl TokenSource {
                 Error::invalid_argument("the access token has expired and there is no refresh token; sign in again")
             })?
         };
-        let result = self.client.refresh(refresh_token.expose(), None, &[]).map(|t| t.keep_refresh_token(Some(&refresh_token)));
+        let result = self
+            .client
+            .refresh(refresh_token.expose(), &RequestOptions::default())
+            .map(|t| t.keep_refresh_token(Some(&refresh_token)));
         {
             let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
             state.generation += 1;
@@ -170,7 +200,9 @@ impl TokenSource {
     /// wait for itself.
     fn refuse_reentry(&self) -> Result<()> {
         if IN_CALLBACK_OF.with(|c| c.get()) == self as *const TokenSource as usize {
-            return Err(Error::invalid_argument("a token source was asked for a token from its own on_change callback"));
+            return Err(Error::invalid_argument(
+                "a token source was asked for a token from its own on_change callback",
+            ));
         }
         Ok(())
     }

@@ -52,7 +52,7 @@ func TestAuthorizationRequestThenExchange(t *testing.T) {
 	if got := redirect.Query().Get("state"); got != req.State {
 		t.Fatalf("state %q, want %q", got, req.State)
 	}
-	token, err := client.ExchangeCode(redirect.Query().Get("code"), &tokenkit.ExchangeOptions{
+	token, err := client.ExchangeCode(bg, redirect.Query().Get("code"), &tokenkit.ExchangeOptions{
 		RedirectURI: redirectURI, CodeVerifier: req.CodeVerifier})
 	if err != nil || !strings.HasPrefix(token.AccessToken, "at-") {
 		t.Fatalf("exchange: %v %v", token, err)
@@ -65,7 +65,7 @@ func TestAuthorizationRequestThenExchange(t *testing.T) {
 	}
 	resp.Body.Close()
 	redirect, _ = url.Parse(resp.Header.Get("Location"))
-	_, err = client.ExchangeCode(redirect.Query().Get("code"), &tokenkit.ExchangeOptions{
+	_, err = client.ExchangeCode(bg, redirect.Query().Get("code"), &tokenkit.ExchangeOptions{
 		RedirectURI: redirectURI, CodeVerifier: req.CodeVerifier})
 	if e := asError(t, err, tokenkit.OAuth); e.OAuthError != "invalid_grant" {
 		t.Errorf("wrong verifier: %+v", e)
@@ -81,7 +81,7 @@ func TestAuthorizationRequestThenExchange(t *testing.T) {
 	mustContain(t, "reserved param", asError(t, err, tokenkit.InvalidArgument).Message, "state")
 }
 
-func signIn(ctx context.Context, client *tokenkit.Client, openURL func(string), timeout time.Duration, behavior string) (*tokenkit.Token, error) {
+func signIn(ctx context.Context, client *tokenkit.Client, openURL func(string) error, timeout time.Duration, behavior string) (*tokenkit.Token, error) {
 	opts := tokenkit.LoopbackOptions{Scope: "read", Timeout: timeout, OpenURL: openURL}
 	if behavior != "" {
 		opts.Params = []tokenkit.Param{{Name: "mock_behavior", Value: behavior}}
@@ -89,7 +89,7 @@ func signIn(ctx context.Context, client *tokenkit.Client, openURL func(string), 
 	return client.SignInLoopback(ctx, opts)
 }
 
-func ignoreURL(string) {} // the user never comes back
+func ignoreURL(string) error { return nil } // the user never comes back
 
 func TestSignInLoopback(t *testing.T) {
 	srv := server(t)
@@ -119,7 +119,6 @@ func TestSignInLoopback(t *testing.T) {
 		words    string
 	}{
 		{"deny", tokenkit.OAuth, "access_denied", "access_denied"},
-		{"wrong-state", tokenkit.Protocol, "", "state"},
 		{"no-code", tokenkit.Protocol, "", "neither a code nor an error"},
 	}
 	for _, c := range cases {
@@ -135,6 +134,13 @@ func TestSignInLoopback(t *testing.T) {
 			mustContain(t, "message", e.Message, c.words)
 		})
 	}
+
+	// A redirect with another state is not this sign-in's: the browser gets an error page and the
+	// sign-in goes on waiting, here until its timeout.
+	t.Run("wrong-state", func(t *testing.T) {
+		_, err := signIn(ctx, client, newBrowser(t).OpenURL, 1500*time.Millisecond, "wrong-state")
+		asError(t, err, tokenkit.Timeout)
+	})
 
 	t.Run("timeout", func(t *testing.T) {
 		start := time.Now()
@@ -176,7 +182,7 @@ func TestSignInLoopback(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctx)
 		cancel()
 		opened := false
-		_, err := signIn(ctx, client, func(string) { opened = true }, 30*time.Second, "")
+		_, err := signIn(ctx, client, func(string) error { opened = true; return nil }, 30*time.Second, "")
 		if !errors.Is(err, tokenkit.ErrCancelled) || !errors.Is(err, context.Canceled) || opened {
 			t.Errorf("%v, browser opened: %v", err, opened)
 		}
@@ -185,15 +191,30 @@ func TestSignInLoopback(t *testing.T) {
 	t.Run("bad arguments", func(t *testing.T) {
 		_, err := signIn(ctx, client, nil, time.Second, "")
 		mustContain(t, "nil OpenURL", asError(t, err, tokenkit.InvalidArgument).Message, "open_url")
-		_, err = signIn(ctx, client, ignoreURL, 0, "")
-		mustContain(t, "no timeout", asError(t, err, tokenkit.InvalidArgument).Message, "timeout_ms")
+		_, err = signIn(ctx, client, ignoreURL, -time.Second, "")
+		mustContain(t, "negative timeout", asError(t, err, tokenkit.InvalidArgument).Message, "timeout")
 		_, err = signIn(nil, client, ignoreURL, time.Second, "")
 		mustContain(t, "nil context", asError(t, err, tokenkit.InvalidArgument).Message, "context")
 		_, err = client.SignInLoopback(ctx, tokenkit.LoopbackOptions{Scope: "a\x00", Timeout: time.Second, OpenURL: ignoreURL})
 		mustContain(t, "NUL", asError(t, err, tokenkit.InvalidArgument).Message, "scope contains a NUL byte")
 	})
 
-	// A panic in OpenURL must not unwind through the library: it cancels the wait at once and is
+	// OpenURL returning an error stops the sign-in before the wait: a Cancelled error wrapping it.
+	t.Run("OpenURL fails", func(t *testing.T) {
+		noBrowser := errors.New("no browser")
+		start := time.Now()
+		_, err := signIn(ctx, client, func(string) error { return noBrowser }, 30*time.Second, "")
+		asError(t, err, tokenkit.Cancelled)
+		if !errors.Is(err, noBrowser) || !errors.Is(err, tokenkit.ErrCancelled) || errors.Is(err, context.Canceled) {
+			t.Errorf("errors.Is: %v", err)
+		}
+		mustContain(t, "Error()", err.Error(), "(no browser)")
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("stopping took %v", took)
+		}
+	})
+
+	// A panic in OpenURL must not unwind through the library: it stops the sign-in at once and is
 	// re-raised in the caller, and the client stays usable.
 	t.Run("OpenURL panics", func(t *testing.T) {
 		start := time.Now()
@@ -203,7 +224,7 @@ func TestSignInLoopback(t *testing.T) {
 					t.Errorf("recovered %v", r)
 				}
 			}()
-			signIn(ctx, client, func(string) { panic("browser exploded") }, 30*time.Second, "")
+			signIn(ctx, client, func(string) error { panic("browser exploded") }, 30*time.Second, "")
 			t.Error("SignInLoopback returned")
 		}()
 		if took := time.Since(start); took > 5*time.Second {
@@ -221,14 +242,14 @@ func TestSignInLoopback(t *testing.T) {
 
 // Closing the client ends a sign-in that is waiting, rather than waiting for it.
 func TestCloseCancelsSignIn(t *testing.T) {
-	client, err := tokenkit.NewClient(flowConfig(t, "/token", "demo-client", "demo-secret"))
+	client, err := tokenkit.NewClient(bg, flowConfig(t, "/token", "demo-client", "demo-secret"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	opened := make(chan struct{})
 	done := make(chan error)
 	go func() {
-		_, err := signIn(context.Background(), client, func(string) { close(opened) }, 60*time.Second, "")
+		_, err := signIn(context.Background(), client, func(string) error { close(opened); return nil }, 60*time.Second, "")
 		done <- err
 	}()
 	<-opened

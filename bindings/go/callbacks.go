@@ -1,9 +1,9 @@
 package tokenkit
 
-// Go functions called by the library: OpenURL (loopback sign-in), show (device flow) and OnChange
-// (token source). Each crosses as a runtime/cgo.Handle of a *callback, passed to C as an integer
-// (callbacks.h); the exported trampolines below look the callback up and run it. They may run on
-// any thread, one the Go runtime did not create included: cgo attaches such a thread to the
+// Go functions called by the library: OpenURL (loopback sign-in), Prompt (device flow) and
+// OnChange (token source). Each crosses as a runtime/cgo.Handle of a *callback, passed to C as an
+// integer (callbacks.h); the exported trampolines below look the callback up and run it. They may
+// run on any thread, one the Go runtime did not create included: cgo attaches such a thread to the
 // runtime for the call.
 
 /*
@@ -13,20 +13,20 @@ package tokenkit
 import "C"
 
 import (
+	"errors"
 	"runtime/cgo"
 	"sync"
 )
 
-// callback is one Go function the library may call, and what became of it if it panicked. A panic
-// must not unwind through the library's frames (it would skip their destructors and leave their
-// locks held), so the trampoline recovers it and the Go code that made the native call re-raises
-// it once that call has returned.
+// callback is one Go function the library may call, and what became of it: the error it returned
+// to stop the call, or the panic it raised. A panic must not unwind through the library's frames
+// (it would skip their destructors and leave their locks held), so the trampoline recovers it and
+// asks the library to stop, and the Go code that made the native call re-raises it once that call
+// has returned.
 type callback struct {
-	openURL  func(url string)
-	show     func(DeviceAuthorization)
+	openURL  func(url string) error
+	prompt   func(DeviceAuthorization) error
 	onChange func(*Token)
-	// cancel, when set, is raised by a panic so that the native call returns promptly.
-	cancel *C.tokenkit_cancel
 
 	// serial turns the library's promise that calls never overlap into a happens-before edge of
 	// Go's memory model, which knows nothing of the library's own lock: each call happens after
@@ -34,6 +34,7 @@ type callback struct {
 	serial sync.Mutex
 
 	mu       sync.Mutex
+	stopped  error // what the function returned when it asked to stop
 	panicked bool
 	value    any
 }
@@ -48,7 +49,9 @@ func callbackOf(handle C.uintptr_t) *callback {
 	return cgo.Handle(handle).Value().(*callback)
 }
 
-func (cb *callback) run(f func()) {
+// run runs f and returns what the trampoline answers the library: 0 to go on, 1 to stop the call
+// (f returned an error, or panicked).
+func (cb *callback) run(f func() error) (answer C.int32_t) {
 	cb.serial.Lock()
 	defer cb.serial.Unlock()
 	defer func() {
@@ -58,45 +61,60 @@ func (cb *callback) run(f func()) {
 				cb.panicked, cb.value = true, r
 			}
 			cb.mu.Unlock()
-			if cb.cancel != nil {
-				C.tokenkit_cancel_trigger(cb.cancel)
-			}
+			answer = 1
 		}
 	}()
-	f()
+	if err := f(); err != nil {
+		cb.mu.Lock()
+		if cb.stopped == nil {
+			cb.stopped = err
+		}
+		cb.mu.Unlock()
+		return 1
+	}
+	return 0
 }
 
-// repanic re-raises, in the calling goroutine, a panic the function raised during a native call.
-func (cb *callback) repanic() {
+// finish runs after the native call: it re-raises, in the calling goroutine, a panic the function
+// raised, and makes the Cancelled error of a call the function stopped wrap the function's error.
+func (cb *callback) finish(err error) error {
 	if cb == nil {
-		return
+		return err
 	}
 	cb.mu.Lock()
-	panicked, value := cb.panicked, cb.value
-	cb.panicked, cb.value = false, nil
+	panicked, value, stopped := cb.panicked, cb.value, cb.stopped
+	cb.panicked, cb.value, cb.stopped = false, nil, nil
 	cb.mu.Unlock()
 	if panicked {
 		panic(value)
 	}
+	var e *Error
+	if stopped != nil && errors.As(err, &e) && e.Kind == Cancelled {
+		e.cause = stopped
+	}
+	return err
 }
 
 //export tkgoOpenURL
-func tkgoOpenURL(handle C.uintptr_t, url *C.char) {
+func tkgoOpenURL(handle C.uintptr_t, url *C.char) C.int32_t {
 	cb := callbackOf(handle)
 	u := C.GoString(url) // borrowed for the call
-	cb.run(func() { cb.openURL(u) })
+	return cb.run(func() error { return cb.openURL(u) })
 }
 
-//export tkgoShowDeviceCode
-func tkgoShowDeviceCode(handle C.uintptr_t, authorization *C.tokenkit_device_authorization) {
+//export tkgoPrompt
+func tkgoPrompt(handle C.uintptr_t, authorization *C.tokenkit_device_authorization) C.int32_t {
 	cb := callbackOf(handle)
 	shown := deviceAuthorizationFields(authorization) // borrowed for the call: no native handle kept
-	cb.run(func() { cb.show(shown) })
+	return cb.run(func() error { return cb.prompt(shown) })
 }
 
 //export tkgoTokenChanged
 func tkgoTokenChanged(handle C.uintptr_t, token *C.tokenkit_token) {
 	cb := callbackOf(handle)
 	changed := tokenFromNative(token) // borrowed for the call: copied, not freed
-	cb.run(func() { cb.onChange(changed) })
+	cb.run(func() error {
+		cb.onChange(changed)
+		return nil
+	})
 }

@@ -1,7 +1,8 @@
 package tokenkit
 
-// Cancellation: a context.Context becomes a tokenkit_cancel flag that a goroutine raises when the
-// context is done, for as long as one native wait (loopback sign-in, device polling) runs.
+// Cancellation: a context.Context becomes a tokenkit_cancel flag, put in the call's options, that
+// a goroutine raises when the context is done. The library then stops the call within about
+// 100 ms, in the middle of a request too.
 
 // #include "tokenkit.h"
 import "C"
@@ -12,73 +13,131 @@ import (
 	"sync/atomic"
 )
 
-// waiter is the cancel flag of one running wait on a Client.
-type waiter struct {
+// watcher is the cancel flag of one native call, and the goroutine that raises it when the call's
+// context is done.
+type watcher struct {
+	ctx    context.Context
 	native *C.tokenkit_cancel
-	stop   chan struct{} // closed when the native call has returned: ends the watching goroutine
-	done   chan struct{} // closed by the watching goroutine as it exits
+	stop   chan struct{} // closed when the native call has returned: ends the goroutine
+	done   chan struct{} // closed by the goroutine as it exits
 	closed atomic.Bool   // raised by Client.Close rather than by ctx
 }
 
-// waitFor runs a native wait on the live client with a flag raised when ctx is done or the client
-// is closed, and turns CANCELLED into an error that also wraps ctx.Err(). The watching goroutine
-// has exited, and the flag is freed, when waitFor returns.
-func (c *Client) waitFor(ctx context.Context, f func(h *C.tokenkit_client, cancel *C.tokenkit_cancel) error) error {
+// started refuses a nil or already finished context before anything is done: a sign-in would
+// otherwise open the browser before seeing the flag.
+func started(ctx context.Context) error {
 	if ctx == nil {
 		return &Error{Kind: InvalidArgument, Message: "context is nil"}
 	}
 	if err := ctx.Err(); err != nil {
-		// Not even started: a sign-in would otherwise open the browser before seeing the flag.
 		return &Error{Kind: Cancelled, Message: "cancelled before it started", cause: err}
 	}
-	return c.use(func(h *C.tokenkit_client) error {
-		w := c.startWait(ctx)
-		err := f(h, w.native)
-		c.finishWait(w)
-		var e *Error
-		if errors.As(err, &e) && e.Kind == Cancelled {
-			if w.closed.Load() {
-				e.Message = "the client was closed: " + e.Message
-			}
-			e.cause = ctx.Err() // nil when the flag was raised by Close or by a panicking callback
-		}
-		return err
-	})
+	return nil
 }
 
-func (c *Client) startWait(ctx context.Context) *waiter {
-	w := &waiter{native: C.tokenkit_cancel_new(), stop: make(chan struct{}), done: make(chan struct{})}
-	if ctx.Done() == nil { // never done: nothing to watch
+// watch makes the flag of a call with ctx, or returns nil when ctx can never be done and the call
+// needs no flag of its own (always: a wait for the user, which Client.Close also cancels).
+func watch(ctx context.Context, always bool) *watcher {
+	if ctx.Done() == nil && !always {
+		return nil
+	}
+	w := &watcher{ctx: ctx, native: C.tokenkit_cancel_new(), stop: make(chan struct{}), done: make(chan struct{})}
+	if ctx.Done() == nil {
 		close(w.done)
 	} else {
-		go func() {
-			defer close(w.done)
-			select {
-			case <-ctx.Done():
-				C.tokenkit_cancel_trigger(w.native)
-			case <-w.stop:
-			}
-		}()
-	}
-	c.waitMu.Lock()
-	defer c.waitMu.Unlock()
-	if c.closing {
-		w.closed.Store(true)
-		C.tokenkit_cancel_trigger(w.native)
-	} else {
-		c.waits[w] = struct{}{}
+		go w.run()
 	}
 	return w
 }
 
-// finishWait stops the watching goroutine and frees the flag; no one can raise it afterwards.
-func (c *Client) finishWait(w *waiter) {
-	c.waitMu.Lock()
-	delete(c.waits, w)
-	c.waitMu.Unlock()
+func (w *watcher) run() {
+	defer close(w.done)
+	select {
+	case <-w.ctx.Done():
+		C.tokenkit_cancel_trigger(w.native)
+	case <-w.stop:
+	}
+}
+
+// flag is the tokenkit_cancel to put in the call's options, or nil for none.
+func (w *watcher) flag() *C.tokenkit_cancel {
+	if w == nil {
+		return nil
+	}
+	return w.native
+}
+
+// raise cancels the call: Client.Close does, for the waits for a user.
+func (w *watcher) raise() {
+	w.closed.Store(true)
+	C.tokenkit_cancel_trigger(w.native)
+}
+
+// finish runs once the native call has returned: it stops the goroutine and frees the flag (no
+// one can raise it afterwards), and makes a Cancelled error wrap ctx.Err().
+func (w *watcher) finish(err error) error {
+	if w == nil {
+		return err
+	}
 	close(w.stop)
 	<-w.done
 	C.tokenkit_cancel_free(w.native)
+	var e *Error
+	if errors.As(err, &e) && e.Kind == Cancelled {
+		if w.closed.Load() {
+			e.Message = "the client was closed: " + e.Message
+		}
+		if ctxErr := w.ctx.Err(); ctxErr != nil {
+			e.cause = ctxErr
+		}
+	}
+	return err
+}
+
+// withContext runs a native call that is not made on a Client (discovery) with the flag of ctx.
+func withContext(ctx context.Context, f func(cancel *C.tokenkit_cancel) error) error {
+	if err := started(ctx); err != nil {
+		return err
+	}
+	w := watch(ctx, false)
+	return w.finish(f(w.flag()))
+}
+
+// call runs a native call on the live client with the flag of ctx (nil when ctx can never be
+// done). A wait for the user (sign-in, device polling) always has a flag, which Close raises too,
+// so that Close does not wait minutes for it; other calls are bounded by Config.Timeout, and Close
+// waits for them.
+func (c *Client) call(ctx context.Context, userWait bool, f func(h *C.tokenkit_client, cancel *C.tokenkit_cancel) error) error {
+	if err := started(ctx); err != nil {
+		return err
+	}
+	return c.use(func(h *C.tokenkit_client) error {
+		w := watch(ctx, userWait)
+		if userWait {
+			c.addWait(w)
+		}
+		err := f(h, w.flag())
+		if userWait {
+			c.removeWait(w) // before the flag is freed: Close must not raise a freed flag
+		}
+		return w.finish(err)
+	})
+}
+
+func (c *Client) addWait(w *watcher) {
+	c.waitMu.Lock()
+	defer c.waitMu.Unlock()
+	if c.closing {
+		w.raise()
+	} else {
+		c.waits[w] = struct{}{}
+	}
+}
+
+func (c *Client) removeWait(w *watcher) {
+	c.waitMu.Lock()
+	defer c.waitMu.Unlock()
+	delete(c.waits, w)
 }
 
 // cancelWaits raises the flag of every running wait, and of every wait that starts later.
@@ -87,7 +146,6 @@ func (c *Client) cancelWaits() {
 	defer c.waitMu.Unlock()
 	c.closing = true
 	for w := range c.waits {
-		w.closed.Store(true)
-		C.tokenkit_cancel_trigger(w.native)
+		w.raise()
 	}
 }

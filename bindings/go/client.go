@@ -5,7 +5,9 @@ import "C"
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -17,9 +19,9 @@ import (
 // collector gets to it.
 //
 // Each request is a blocking call into the native library and occupies an OS thread until it
-// returns; Config.Timeout bounds each attempt. A single request cannot be cancelled (the C ABI has
-// no way to); the waits of SignInLoopback, DevicePoll and DeviceFlow stop when their context is
-// done.
+// returns. Config.Timeout bounds a whole call, retries included; its context stops it sooner: when
+// the context is done the library interrupts the request within about 100 ms and the call returns
+// an *Error of kind Cancelled that wraps ctx.Err().
 type Client struct {
 	// mu guards handle: calls hold the read lock, so Close (the write lock) waits for running
 	// calls instead of freeing the native client under them.
@@ -28,22 +30,15 @@ type Client struct {
 	// metadata is the discovery document when Config.Issuer was set.
 	metadata json.RawMessage
 
-	// waitMu guards waits, the running sign-ins and device polls, and closing: Close raises their
-	// cancel flags so that it does not wait for minutes.
+	// waitMu guards waits, the flags of running sign-ins and device polls, and closing: Close
+	// raises those flags so that it does not wait for minutes.
 	waitMu  sync.Mutex
-	waits   map[*waiter]struct{}
+	waits   map[*watcher]struct{}
 	closing bool
 }
 
 // liveClients counts native clients not yet freed; the tests use it to see that the finalizer runs.
 var liveClients atomic.Int64
-
-// Param is one extra form parameter of a token request, such as RFC 8707's resource or Auth0's
-// audience. A name tokenkit sets itself (grant_type, code, scope, client_id, client_secret, …) is
-// refused with InvalidArgument when the request is built, before anything is sent.
-type Param struct {
-	Name, Value string
-}
 
 // ExchangeOptions are the optional parts of an authorization code exchange.
 type ExchangeOptions struct {
@@ -55,69 +50,62 @@ type ExchangeOptions struct {
 	Params []Param
 }
 
-// NewClient makes a client from cfg.
-func NewClient(cfg Config) (*Client, error) {
+// NewClient makes a client from cfg. It sends a request only when cfg.Issuer is set (discovery),
+// which ctx can cancel.
+func NewClient(ctx context.Context, cfg Config) (*Client, error) {
 	if abiErr != nil {
 		return nil, abiErr
 	}
-	handle, metadata, err := cfg.newNativeClient()
+	if err := started(ctx); err != nil {
+		return nil, err
+	}
+	handle, metadata, err := cfg.newNativeClient(ctx)
 	if err != nil {
 		return nil, err
 	}
 	liveClients.Add(1)
-	c := &Client{handle: handle, metadata: metadata, waits: map[*waiter]struct{}{}}
+	c := &Client{handle: handle, metadata: metadata, waits: map[*watcher]struct{}{}}
 	runtime.SetFinalizer(c, (*Client).free)
 	return c, nil
 }
 
 // ExchangeCode exchanges an authorization code for a token (RFC 6749 §4.1.3). opts may be nil. An
 // exchange is never retried, since a code is single-use.
-func (c *Client) ExchangeCode(code string, opts *ExchangeOptions) (*Token, error) {
+func (c *Client) ExchangeCode(ctx context.Context, code string, opts *ExchangeOptions) (*Token, error) {
 	if opts == nil {
 		opts = &ExchangeOptions{}
 	}
 	var a callArgs
 	defer a.release()
 	ccode := a.required("code", code)
-	redirectURI := a.optional("redirect_uri", opts.RedirectURI)
-	codeVerifier := a.optional("code_verifier", opts.CodeVerifier)
-	params := a.paramList(opts.Params)
-	if a.err != nil {
-		return nil, a.err
-	}
-	return c.requestToken(func(h *C.tokenkit_client, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_client_exchange_code(h, ccode, redirectURI, codeVerifier, params, out, errp)
+	return c.requestToken(ctx, &a, func(o *requestOptions) {
+		o.redirectURI(opts.RedirectURI).codeVerifier(opts.CodeVerifier).params(opts.Params)
+	}, func(h *C.tokenkit_client, o *C.tokenkit_request_options, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_client_exchange_code(h, ccode, o, out, errp)
 	})
 }
 
-// Refresh uses a refresh token (RFC 6749 §6). scope may be "" for the originally granted scope.
-// When the new token has no RefreshToken, keep using the old one.
-func (c *Client) Refresh(refreshToken, scope string, params ...Param) (*Token, error) {
+// Refresh uses a refresh token (RFC 6749 §6). scope may be "" for the originally granted scope;
+// params are extra form parameters. When the new token has no RefreshToken, keep using the old
+// one. Cancelling a refresh in flight may lose a refresh token the server rotated.
+func (c *Client) Refresh(ctx context.Context, refreshToken, scope string, params ...Param) (*Token, error) {
 	var a callArgs
 	defer a.release()
 	crefresh := a.required("refresh_token", refreshToken)
-	cscope := a.optional("scope", scope)
-	cparams := a.paramList(params)
-	if a.err != nil {
-		return nil, a.err
-	}
-	return c.requestToken(func(h *C.tokenkit_client, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_client_refresh(h, crefresh, cscope, cparams, out, errp)
+	return c.requestToken(ctx, &a, func(o *requestOptions) {
+		o.scope(scope).params(params)
+	}, func(h *C.tokenkit_client, o *C.tokenkit_request_options, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_client_refresh(h, crefresh, o, out, errp)
 	})
 }
 
 // ClientCredentials asks for a token for the client itself (RFC 6749 §4.4). scope may be "" to
-// leave it to the server.
-func (c *Client) ClientCredentials(scope string, params ...Param) (*Token, error) {
-	var a callArgs
-	defer a.release()
-	cscope := a.optional("scope", scope)
-	cparams := a.paramList(params)
-	if a.err != nil {
-		return nil, a.err
-	}
-	return c.requestToken(func(h *C.tokenkit_client, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_client_client_credentials(h, cscope, cparams, out, errp)
+// leave it to the server; params are extra form parameters.
+func (c *Client) ClientCredentials(ctx context.Context, scope string, params ...Param) (*Token, error) {
+	return c.requestToken(ctx, nil, func(o *requestOptions) {
+		o.scope(scope).params(params)
+	}, func(h *C.tokenkit_client, o *C.tokenkit_request_options, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_client_client_credentials(h, o, out, errp)
 	})
 }
 
@@ -131,9 +119,9 @@ func (c *Client) Metadata() json.RawMessage {
 }
 
 // Close frees the native client and its connections, zeroizing its secret. It cancels running
-// sign-ins and device polls (they return a Cancelled error) and waits for calls running on the
-// client to return. Closing twice is fine; after Close every method returns an *Error of kind
-// InvalidArgument. Token sources made from the client keep working: they hold their own
+// sign-ins and device polls (they return a Cancelled error) and waits for the other calls running
+// on the client to return. Closing twice is fine; after Close every method returns an *Error of
+// kind InvalidArgument. Token sources made from the client keep working: they hold their own
 // reference to the native client.
 func (c *Client) Close() error {
 	if c == nil {
@@ -171,12 +159,14 @@ func (c *Client) use(f func(h *C.tokenkit_client) error) error {
 	return err
 }
 
-// requestToken runs a token request on the native client and copies the token out.
-func (c *Client) requestToken(send func(h *C.tokenkit_client, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status) (*Token, error) {
+// requestToken runs a token request on the native client: a converts its required arguments (nil
+// for none), fill sets its request options, send calls the library, and the token is copied out.
+func (c *Client) requestToken(ctx context.Context, a *callArgs, fill func(o *requestOptions),
+	send func(h *C.tokenkit_client, o *C.tokenkit_request_options, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status) (*Token, error) {
 	var token *Token
-	err := c.use(func(h *C.tokenkit_client) (err error) {
+	err := c.request(ctx, a, fill, func(h *C.tokenkit_client, o *C.tokenkit_request_options) (err error) {
 		token, err = receiveToken(func(out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
-			return send(h, out, errp)
+			return send(h, o, out, errp)
 		})
 		return err
 	})
@@ -186,23 +176,69 @@ func (c *Client) requestToken(send func(h *C.tokenkit_client, out **C.tokenkit_t
 	return token, nil
 }
 
+// request runs one request on the native client with its request options: fill sets them, the
+// call's cancel flag is added, and send makes the request.
+func (c *Client) request(ctx context.Context, a *callArgs, fill func(o *requestOptions),
+	send func(h *C.tokenkit_client, o *C.tokenkit_request_options) error) error {
+	if a != nil && a.err != nil {
+		return a.err
+	}
+	o := newRequestOptions()
+	defer o.free()
+	fill(o)
+	if o.err != nil {
+		return o.err
+	}
+	return c.call(ctx, false, func(h *C.tokenkit_client, cancel *C.tokenkit_cancel) error {
+		if o.cancel(cancel); o.err != nil {
+			return o.err
+		}
+		return send(h, o.native)
+	})
+}
+
+// ExchangeRequest is the Works with Nest sample's request, by field name so that no two strings
+// can be swapped unnoticed.
+type ExchangeRequest struct {
+	// TokenEndpoint is the token endpoint URL: https://, or http:// to a loopback address.
+	TokenEndpoint string
+	Code          string
+	ClientID      string
+	// ClientSecret is "" for a public client (auth method none; else client_secret_post).
+	ClientSecret string
+}
+
+// String shows the request with its code and secret redacted.
+func (r ExchangeRequest) String() string {
+	return fmt.Sprintf("tokenkit.ExchangeRequest{TokenEndpoint: %q, Code: %s, ClientID: %q, ClientSecret: %s}",
+		r.TokenEndpoint, redact(r.Code), r.ClientID, redact(r.ClientSecret))
+}
+
+// GoString is String, so %#v redacts too.
+func (r ExchangeRequest) GoString() string { return r.String() }
+
 // ExchangeCode is the Works with Nest sample in one call: it POSTs code, client_id, client_secret
-// and grant_type=authorization_code as a form to tokenURL. clientSecret may be "" for a public
-// client. It makes and frees a native client each time: for more than one request, use a Client.
-func ExchangeCode(tokenURL, code, clientID, clientSecret string) (*Token, error) {
+// and grant_type=authorization_code as a form to req.TokenEndpoint. It makes and frees a native
+// client each time, with the default settings (a 30 s deadline), and cannot be cancelled (the C
+// ABI's one-call exchange takes no options): for more than one request, or a context, use a
+// Client.
+func ExchangeCode(req ExchangeRequest) (*Token, error) {
 	if abiErr != nil {
 		return nil, abiErr
 	}
 	var a callArgs
 	defer a.release()
-	curl := a.required("token_url", tokenURL)
-	ccode := a.required("code", code)
-	cid := a.required("client_id", clientID)
-	csecret := a.optional("client_secret", clientSecret)
+	// A Go struct that holds pointers to Go memory may be passed to C only with them pinned.
+	request := C.tokenkit_exchange_request{
+		token_endpoint: a.pin(a.required("token_endpoint", req.TokenEndpoint)),
+		code:           a.pin(a.required("code", req.Code)),
+		client_id:      a.pin(a.required("client_id", req.ClientID)),
+		client_secret:  a.pin(a.optional("client_secret", req.ClientSecret)),
+	}
 	if a.err != nil {
 		return nil, a.err
 	}
 	return receiveToken(func(out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_exchange_code(curl, ccode, cid, csecret, out, errp)
+		return C.tokenkit_exchange_code(&request, out, errp)
 	})
 }

@@ -15,7 +15,7 @@ func TestVersion(t *testing.T) {
 	if tokenkit.Version() == "" {
 		t.Error("empty Version()")
 	}
-	if tokenkit.ABIVersion != 1 {
+	if tokenkit.ABIVersion != 2 {
 		t.Errorf("ABIVersion %d", tokenkit.ABIVersion)
 	}
 }
@@ -24,7 +24,7 @@ func TestExchangeCodeThenReuse(t *testing.T) {
 	client := newClient(t, demoConfig(t, "/token"))
 	code := freshCode()
 	before := time.Now().Truncate(time.Second)
-	token, err := client.ExchangeCode(code, nil)
+	token, err := client.ExchangeCode(bg, code, nil)
 	if err != nil {
 		t.Fatalf("ExchangeCode: %v", err)
 	}
@@ -44,7 +44,7 @@ func TestExchangeCodeThenReuse(t *testing.T) {
 	}
 
 	// A code is single-use: the second exchange is the server's invalid_grant.
-	token, err = client.ExchangeCode(code, nil)
+	token, err = client.ExchangeCode(bg, code, nil)
 	if token != nil {
 		t.Errorf("token on failure: %v", token)
 	}
@@ -63,11 +63,11 @@ func TestExchangeCodeThenReuse(t *testing.T) {
 
 func TestRefresh(t *testing.T) {
 	client := newClient(t, demoConfig(t, "/token"))
-	first, err := client.ExchangeCode(freshCode(), nil)
+	first, err := client.ExchangeCode(bg, freshCode(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	refreshed, err := client.Refresh(first.RefreshToken, "")
+	refreshed, err := client.Refresh(bg, first.RefreshToken, "")
 	if err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
@@ -78,14 +78,14 @@ func TestRefresh(t *testing.T) {
 		t.Errorf("the server sent no new refresh token: %+v", refreshed)
 	}
 	// The old refresh token stays valid, and a narrower scope may be asked for.
-	if _, err := client.Refresh(first.RefreshToken, "read", tokenkit.Param{Name: "x-extra", Value: "1"}); err != nil {
+	if _, err := client.Refresh(bg, first.RefreshToken, "read", tokenkit.Param{Name: "x-extra", Value: "1"}); err != nil {
 		t.Errorf("second Refresh with scope: %v", err)
 	}
-	_, err = client.Refresh(first.RefreshToken, "admin")
+	_, err = client.Refresh(bg, first.RefreshToken, "admin")
 	if e := asError(t, err, tokenkit.OAuth); e.OAuthError != "invalid_scope" {
 		t.Errorf("wider scope: %+v", e)
 	}
-	_, err = client.Refresh("rt-unknown", "")
+	_, err = client.Refresh(bg, "rt-unknown", "")
 	if e := asError(t, err, tokenkit.OAuth); e.OAuthError != "invalid_grant" || e.HTTPStatus != 400 {
 		t.Errorf("unknown refresh token: %+v", e)
 	}
@@ -93,7 +93,7 @@ func TestRefresh(t *testing.T) {
 
 func TestClientCredentials(t *testing.T) {
 	client := newClient(t, demoConfig(t, "/token"))
-	token, err := client.ClientCredentials("read write")
+	token, err := client.ClientCredentials(bg, "read write")
 	if err != nil {
 		t.Fatalf("ClientCredentials: %v", err)
 	}
@@ -101,7 +101,7 @@ func TestClientCredentials(t *testing.T) {
 		t.Errorf("token %+v", token)
 	}
 	// "" leaves the scope to the server.
-	if token, err = client.ClientCredentials(""); err != nil || token.Scope != "read" {
+	if token, err = client.ClientCredentials(bg, ""); err != nil || token.Scope != "read" {
 		t.Errorf("no scope: %v %v", token, err)
 	}
 }
@@ -110,26 +110,26 @@ func TestAuthMethods(t *testing.T) {
 	srv := server(t)
 	basic := newClient(t, tokenkit.Config{TokenEndpoint: srv + "/token", ClientID: "basic-client",
 		ClientSecret: "basic secret:+&/é", AuthMethod: tokenkit.AuthClientSecretBasic})
-	if _, err := basic.ExchangeCode(freshCode(), nil); err != nil {
+	if _, err := basic.ExchangeCode(bg, freshCode(), nil); err != nil {
 		t.Errorf("client_secret_basic exchange: %v", err)
 	}
-	if _, err := basic.ClientCredentials(""); err != nil {
+	if _, err := basic.ClientCredentials(bg, ""); err != nil {
 		t.Errorf("client_secret_basic client credentials: %v", err)
 	}
 
 	public := newClient(t, tokenkit.Config{TokenEndpoint: srv + "/token", ClientID: "public-client",
 		AuthMethod: tokenkit.AuthNone})
-	if _, err := public.ExchangeCode(freshCode(), nil); err != nil {
+	if _, err := public.ExchangeCode(bg, freshCode(), nil); err != nil {
 		t.Errorf("public client exchange: %v", err)
 	}
-	_, err := public.ClientCredentials("")
+	_, err := public.ClientCredentials(bg, "")
 	if e := asError(t, err, tokenkit.OAuth); e.OAuthError != "unauthorized_client" {
 		t.Errorf("public client credentials: %+v", e)
 	}
 
 	wrong := demoConfig(t, "/token")
 	wrong.ClientSecret = "WRONG-SECRET-123"
-	_, err = newClient(t, wrong).ExchangeCode(freshCode(), nil)
+	_, err = newClient(t, wrong).ExchangeCode(bg, freshCode(), nil)
 	e := asError(t, err, tokenkit.OAuth)
 	if e.OAuthError != "invalid_client" || e.HTTPStatus != 401 {
 		t.Errorf("wrong secret: %+v", e)
@@ -164,7 +164,7 @@ func TestWireFormat(t *testing.T) {
 	srv := server(t)
 	nest := newClient(t, tokenkit.Config{TokenEndpoint: srv + "/echo", ClientID: "CLIENT_ID",
 		ClientSecret: "CLIENT_SECRET", UserAgent: "thermostat-hub/2.0"})
-	seen := echoed(t)(nest.ExchangeCode("AUTH_CODE", nil))
+	seen := echoed(t)(nest.ExchangeCode(bg, "AUTH_CODE", nil))
 	if want := "code=AUTH_CODE&client_id=CLIENT_ID&client_secret=CLIENT_SECRET&grant_type=authorization_code"; seen["request_body"] != want {
 		t.Errorf("Nest form %q, want %q", seen["request_body"], want)
 	}
@@ -174,7 +174,7 @@ func TestWireFormat(t *testing.T) {
 	}
 
 	verifier := strings.Repeat("v", 43)
-	seen = echoed(t)(nest.ExchangeCode("AUTH_CODE", &tokenkit.ExchangeOptions{
+	seen = echoed(t)(nest.ExchangeCode(bg, "AUTH_CODE", &tokenkit.ExchangeOptions{
 		RedirectURI:  "https://app.example/cb",
 		CodeVerifier: verifier,
 		Params:       []tokenkit.Param{{Name: "resource", Value: "https://api.example"}, {Name: "b", Value: "2"}, {Name: "b", Value: "1"}},
@@ -188,14 +188,14 @@ func TestWireFormat(t *testing.T) {
 	// client_secret_basic: base64(urlencode(id) ":" urlencode(secret)), RFC 6749 §2.3.1.
 	basic := newClient(t, tokenkit.Config{TokenEndpoint: srv + "/echo", ClientID: "my id", ClientSecret: "p@ss:w",
 		AuthMethod: tokenkit.AuthClientSecretBasic})
-	seen = echoed(t)(basic.ClientCredentials("", tokenkit.Param{Name: "audience", Value: "https://api"}))
+	seen = echoed(t)(basic.ClientCredentials(bg, "", tokenkit.Param{Name: "audience", Value: "https://api"}))
 	if seen["authorization"] != "Basic bXkraWQ6cCU0MHNzJTNBdw==" {
 		t.Errorf("Authorization %q", seen["authorization"])
 	}
 	if seen["request_body"] != "grant_type=client_credentials&audience=https%3A%2F%2Fapi" {
 		t.Errorf("client credentials body %q", seen["request_body"])
 	}
-	seen = echoed(t)(basic.Refresh("rt-1", "a b"))
+	seen = echoed(t)(basic.Refresh(bg, "rt-1", "a b"))
 	if seen["request_body"] != "refresh_token=rt-1&scope=a+b&grant_type=refresh_token" {
 		t.Errorf("refresh body %q", seen["request_body"])
 	}
@@ -203,24 +203,24 @@ func TestWireFormat(t *testing.T) {
 
 func TestPackageExchangeCode(t *testing.T) {
 	srv := server(t)
-	token, err := tokenkit.ExchangeCode(srv+"/token", freshCode(), "demo-client", "demo-secret")
+	token, err := tokenkit.ExchangeCode(tokenkit.ExchangeRequest{TokenEndpoint: srv + "/token", Code: freshCode(), ClientID: "demo-client", ClientSecret: "demo-secret"})
 	if err != nil || !strings.HasPrefix(token.AccessToken, "at-") {
 		t.Fatalf("ExchangeCode: %v %v", token, err)
 	}
-	if _, err := tokenkit.ExchangeCode(srv+"/token", freshCode(), "public-client", ""); err != nil {
+	if _, err := tokenkit.ExchangeCode(tokenkit.ExchangeRequest{TokenEndpoint: srv + "/token", Code: freshCode(), ClientID: "public-client"}); err != nil {
 		t.Errorf("public client: %v", err)
 	}
-	seen := echoed(t)(tokenkit.ExchangeCode(srv+"/echo", "AUTH_CODE", "CLIENT_ID", "CLIENT_SECRET"))
+	seen := echoed(t)(tokenkit.ExchangeCode(tokenkit.ExchangeRequest{TokenEndpoint: srv + "/echo", Code: "AUTH_CODE", ClientID: "CLIENT_ID", ClientSecret: "CLIENT_SECRET"}))
 	if want := "code=AUTH_CODE&client_id=CLIENT_ID&client_secret=CLIENT_SECRET&grant_type=authorization_code"; seen["request_body"] != want {
 		t.Errorf("one-call form %q", seen["request_body"])
 	}
 	code := freshCode()
-	tokenkit.ExchangeCode(srv+"/token", code, "demo-client", "demo-secret")
-	_, err = tokenkit.ExchangeCode(srv+"/token", code, "demo-client", "demo-secret")
+	tokenkit.ExchangeCode(tokenkit.ExchangeRequest{TokenEndpoint: srv + "/token", Code: code, ClientID: "demo-client", ClientSecret: "demo-secret"})
+	_, err = tokenkit.ExchangeCode(tokenkit.ExchangeRequest{TokenEndpoint: srv + "/token", Code: code, ClientID: "demo-client", ClientSecret: "demo-secret"})
 	if e := asError(t, err, tokenkit.OAuth); e.OAuthError != "invalid_grant" {
 		t.Errorf("reused code: %+v", e)
 	}
-	_, err = tokenkit.ExchangeCode("http://api.home.nest.com/oauth2/access_token", "c", "id", "s")
+	_, err = tokenkit.ExchangeCode(tokenkit.ExchangeRequest{TokenEndpoint: "http://api.home.nest.com/oauth2/access_token", Code: "c", ClientID: "id", ClientSecret: "s"})
 	mustContain(t, "insecure", asError(t, err, tokenkit.Insecure).Message, "https")
 }
 
@@ -239,7 +239,7 @@ func TestToleratedResponses(t *testing.T) {
 		{"/fault/gzip", "gz-mock", 300, "a b"},
 	}
 	for _, c := range cases {
-		token, err := newClient(t, demoConfig(t, c.path)).ExchangeCode(freshCode(), nil)
+		token, err := newClient(t, demoConfig(t, c.path)).ExchangeCode(bg, freshCode(), nil)
 		if err != nil {
 			t.Errorf("%s: %v", c.path, err)
 			continue
@@ -249,7 +249,7 @@ func TestToleratedResponses(t *testing.T) {
 			t.Errorf("%s: %+v %s", c.path, *token, token.Raw)
 		}
 	}
-	token, err := newClient(t, demoConfig(t, "/fault/extra-fields")).ExchangeCode(freshCode(), nil)
+	token, err := newClient(t, demoConfig(t, "/fault/extra-fields")).ExchangeCode(bg, freshCode(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,11 +264,11 @@ func TestTLSWithCAFile(t *testing.T) {
 	tlsURL, caFile := requireEnv(t, "TOKENKIT_TEST_TLS_URL"), requireEnv(t, "TOKENKIT_TEST_CA_FILE")
 	cfg := tokenkit.Config{TokenEndpoint: tlsURL, ClientID: "demo-client", ClientSecret: "demo-secret",
 		Timeout: 5 * time.Second, ConnectTimeout: 2 * time.Second}
-	_, err := newClient(t, cfg).ExchangeCode(freshCode(), nil)
+	_, err := newClient(t, cfg).ExchangeCode(bg, freshCode(), nil)
 	asError(t, err, tokenkit.TLS)
 
 	cfg.CAFiles = []string{caFile}
-	token, err := newClient(t, cfg).ExchangeCode(freshCode(), nil)
+	token, err := newClient(t, cfg).ExchangeCode(bg, freshCode(), nil)
 	if err != nil || !strings.HasPrefix(token.AccessToken, "tls-") {
 		t.Errorf("TLS exchange with the CA file: %v %v", token, err)
 	}
@@ -277,7 +277,7 @@ func TestTLSWithCAFile(t *testing.T) {
 func TestMaxResponseBytes(t *testing.T) {
 	cfg := demoConfig(t, "/token")
 	cfg.MaxResponseBytes = 16
-	_, err := newClient(t, cfg).ClientCredentials("")
+	_, err := newClient(t, cfg).ClientCredentials(bg, "")
 	mustContain(t, "cap", asError(t, err, tokenkit.Protocol).Message, "16")
 }
 
@@ -294,7 +294,7 @@ func TestStringRedactsSecrets(t *testing.T) {
 }
 
 func TestErrorsAsThroughWrapping(t *testing.T) {
-	_, err := newClient(t, demoConfig(t, "/fault/500")).ExchangeCode(freshCode(), nil)
+	_, err := newClient(t, demoConfig(t, "/fault/500")).ExchangeCode(bg, freshCode(), nil)
 	wrapped := fmt.Errorf("fetching a token: %w", err)
 	var e *tokenkit.Error
 	if !errors.As(wrapped, &e) || e.HTTPStatus != 500 || !errors.Is(wrapped, tokenkit.ErrHTTP) {

@@ -4,6 +4,7 @@ package tokenkit
 import "C"
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -44,9 +45,9 @@ type RevocationStyle int32
 const (
 	// RevocationRFC7009 POSTs token and token_type_hint to the revocation endpoint (RFC 7009 §2.1).
 	// The zero value.
-	RevocationRFC7009 RevocationStyle = C.TOKENKIT_REVOCATION_RFC7009
+	RevocationRFC7009 RevocationStyle = C.TOKENKIT_REVOCATION_STYLE_RFC7009
 	// RevocationNestDelete is Works with Nest's DELETE <revocation endpoint>/<access token>.
-	RevocationNestDelete RevocationStyle = C.TOKENKIT_REVOCATION_NEST_DELETE
+	RevocationNestDelete RevocationStyle = C.TOKENKIT_REVOCATION_STYLE_NEST_DELETE
 )
 
 // String is "rfc7009" or "nest_delete".
@@ -64,16 +65,19 @@ func (s RevocationStyle) String() string {
 // device polling, revocation, introspection and discovery (never a code exchange, since a code is
 // single-use) after a transport failure, a timeout, HTTP 5xx or 429: up to MaxRetries more
 // attempts, waiting a random time below BaseDelay × 2^n, or the server's Retry-After, capped at
-// MaxDelay. Its fields are taken as they are: &RetryPolicy{} turns retrying off.
+// MaxDelay; the waits count against Config.Timeout. Its fields are taken as they are:
+// &RetryPolicy{} turns retrying off.
 type RetryPolicy struct {
+	// MaxRetries must be 0 to math.MaxInt32.
 	MaxRetries int
 	// BaseDelay and MaxDelay are rounded up to whole milliseconds; MaxDelay must not be less
 	// than BaseDelay.
 	BaseDelay, MaxDelay time.Duration
 }
 
-// Config holds the settings of a Client. A zero field means tokenkit's default; NewClient copies
-// what it needs, so a Config may be changed or reused afterwards.
+// Config holds the settings of a Client. A zero field means tokenkit's default (for the numbers,
+// whose zero tokenkit refuses, zero can mean nothing else); NewClient copies what it needs, so a
+// Config may be changed or reused afterwards.
 //
 // NewClient applies the settings in this order, each overriding what came before: Preset, then
 // discovery of Issuer, then the endpoints, AuthMethod and RevocationStyle set here.
@@ -98,11 +102,14 @@ type Config struct {
 	AuthMethod AuthMethod
 	// RevocationStyle zero is RFC 7009, unless Preset chose otherwise.
 	RevocationStyle RevocationStyle
-	// ConnectTimeout (default 10 s) and Timeout (default 30 s, from name resolution to the last
-	// byte of the body, for each attempt) are rounded up to whole milliseconds. Negative values
-	// are refused.
+	// ConnectTimeout (default 10 s) bounds each connection attempt. Timeout (default 30 s) is the
+	// deadline of a whole call, from the first attempt to the last byte of the answer, retries and
+	// the waits between them included. AttemptTimeout (default: none but Timeout) bounds each
+	// attempt within a call, so that a retry is still possible when one attempt hangs. They are
+	// rounded up to whole milliseconds; negative values are refused.
 	ConnectTimeout time.Duration
 	Timeout        time.Duration
+	AttemptTimeout time.Duration
 	// Retry nil is the library's default: 3 retries, 200 ms base delay, 10 s cap.
 	Retry *RetryPolicy
 	// UserAgent defaults to "tokenkit/VERSION".
@@ -112,6 +119,9 @@ type Config struct {
 	CAFiles []string
 	// MaxResponseBytes caps a response body (default 1 MiB). Negative values are refused.
 	MaxResponseBytes int64
+	// MaxIdleConnsPerHost is how many idle keep-alive connections the client keeps per host
+	// (default 16, enough for 8 goroutines sharing one client). Negative values are refused.
+	MaxIdleConnsPerHost int
 	// Preset names a provider whose endpoints and defaults NewClient starts from: "nest" (legacy
 	// Works with Nest: its endpoints, client_secret_post, DELETE revocation) or "google-nest"
 	// (Device Access: Google's endpoints, scope sdm.service, access_type=offline,
@@ -132,12 +142,12 @@ func (c Config) String() string {
 	return fmt.Sprintf("tokenkit.Config{TokenEndpoint: %q, AuthorizationEndpoint: %q, "+
 		"DeviceAuthorizationEndpoint: %q, RevocationEndpoint: %q, IntrospectionEndpoint: %q, "+
 		"ClientID: %q, ClientSecret: %s, AuthMethod: %v, RevocationStyle: %v, ConnectTimeout: %v, "+
-		"Timeout: %v, Retry: %s, UserAgent: %q, CAFiles: %q, MaxResponseBytes: %d, Preset: %q, "+
-		"ProjectID: %q, Issuer: %q}",
+		"Timeout: %v, AttemptTimeout: %v, Retry: %s, UserAgent: %q, CAFiles: %q, MaxResponseBytes: %d, "+
+		"MaxIdleConnsPerHost: %d, Preset: %q, ProjectID: %q, Issuer: %q}",
 		c.TokenEndpoint, c.AuthorizationEndpoint, c.DeviceAuthorizationEndpoint, c.RevocationEndpoint,
 		c.IntrospectionEndpoint, c.ClientID, redact(c.ClientSecret), c.AuthMethod, c.RevocationStyle,
-		c.ConnectTimeout, c.Timeout, c.Retry, c.UserAgent, c.CAFiles, c.MaxResponseBytes, c.Preset,
-		c.ProjectID, c.Issuer)
+		c.ConnectTimeout, c.Timeout, c.AttemptTimeout, c.Retry, c.UserAgent, c.CAFiles, c.MaxResponseBytes,
+		c.MaxIdleConnsPerHost, c.Preset, c.ProjectID, c.Issuer)
 }
 
 // GoString is String, so %#v redacts too.
@@ -154,20 +164,21 @@ func (r *RetryPolicy) String() string {
 // Discover fetches the authorization server metadata of issuer (RFC 8414
 // /.well-known/oauth-authorization-server, then OpenID Connect /.well-known/openid-configuration),
 // checks that it names exactly that issuer (RFC 8414 §3.3), and returns the document. It uses
-// cfg's ConnectTimeout, Timeout, Retry, UserAgent, CAFiles and MaxResponseBytes and ignores the
-// rest. To make a client from the metadata, set Config.Issuer instead: NewClient then discovers
-// and keeps the document (Client.Metadata).
-//
-// Discover takes no context.Context because the C ABI cannot cancel discovery; cfg.Timeout and
-// cfg.Retry bound it.
-func Discover(issuer string, cfg Config) (json.RawMessage, error) {
+// cfg's transport settings (timeouts, Retry, UserAgent, CAFiles, MaxResponseBytes,
+// MaxIdleConnsPerHost) and ignores the rest. To make a client from the metadata, set
+// Config.Issuer instead: NewClient then discovers and keeps the document (Client.Metadata). When
+// ctx is done, the request stops and the error is a Cancelled one that wraps ctx.Err().
+func Discover(ctx context.Context, issuer string, cfg Config) (json.RawMessage, error) {
 	if abiErr != nil {
 		return nil, abiErr
+	}
+	if err := started(ctx); err != nil {
+		return nil, err
 	}
 	b := newConfigBuilder()
 	defer b.release()
 	b.transport(&cfg)
-	metadata := b.discover(issuer)
+	metadata := b.discover(ctx, issuer)
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -176,9 +187,8 @@ func Discover(issuer string, cfg Config) (json.RawMessage, error) {
 
 // newNativeClient fills a tokenkit_config from c and makes a client from it; metadata is the
 // discovery document when c.Issuer is set. Validation is the library's: values are passed
-// through, except that zero means "keep the default" and a negative number is passed as 0, which
-// the library refuses with a message naming the setting.
-func (c *Config) newNativeClient() (client *C.tokenkit_client, metadata json.RawMessage, err error) {
+// through, except that zero means "keep the default".
+func (c *Config) newNativeClient(ctx context.Context) (client *C.tokenkit_client, metadata json.RawMessage, err error) {
 	b := newConfigBuilder()
 	defer b.release()
 	// Discovery uses the transport settings, so they come first; the explicit endpoints last.
@@ -190,7 +200,7 @@ func (c *Config) newNativeClient() (client *C.tokenkit_client, metadata json.Raw
 		})
 	}
 	if c.Issuer != "" {
-		metadata = b.discover(c.Issuer)
+		metadata = b.discover(ctx, c.Issuer)
 	}
 	b.endpoints(c)
 	clientID := b.a.required("client_id", c.ClientID)
@@ -247,33 +257,30 @@ func (b *configBuilder) set(call func(config *C.tokenkit_config, e **C.tokenkit_
 
 // transport sets what every request, discovery included, uses.
 func (b *configBuilder) transport(c *Config) {
-	if c.ConnectTimeout != 0 {
-		ms := millis(c.ConnectTimeout)
-		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
-			return C.tokenkit_config_set_connect_timeout_ms(config, ms, e)
-		})
-	}
-	if c.Timeout != 0 {
-		ms := millis(c.Timeout)
-		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
-			return C.tokenkit_config_set_timeout_ms(config, ms, e)
-		})
-	}
+	b.setMillis(c.ConnectTimeout, func(config *C.tokenkit_config, ms C.int64_t, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_config_set_connect_timeout_ms(config, ms, e)
+	})
+	b.setMillis(c.Timeout, func(config *C.tokenkit_config, ms C.int64_t, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_config_set_timeout_ms(config, ms, e)
+	})
+	b.setMillis(c.AttemptTimeout, func(config *C.tokenkit_config, ms C.int64_t, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_config_set_attempt_timeout_ms(config, ms, e)
+	})
 	if c.MaxResponseBytes != 0 {
-		limit := C.uint64_t(max(c.MaxResponseBytes, 0))
 		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
-			return C.tokenkit_config_set_max_response_bytes(config, limit, e)
+			return C.tokenkit_config_set_max_response_bytes(config, C.int64_t(c.MaxResponseBytes), e)
+		})
+	}
+	if n := c.MaxIdleConnsPerHost; n != 0 {
+		b.fail(int64(n) > math.MaxInt32, "max_idle_connections_per_host must fit in 32 bits, got %d", n)
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_config_set_max_idle_connections_per_host(config, C.int32_t(max(n, math.MinInt32)), e)
 		})
 	}
 	if r := c.Retry; r != nil {
-		// The ABI's types cannot carry a negative value; everything else is the library's to judge.
-		if r.MaxRetries < 0 || int64(r.MaxRetries) > math.MaxUint32 || r.BaseDelay < 0 || r.MaxDelay < 0 {
-			if b.err == nil {
-				b.err = &Error{Kind: InvalidArgument, Message: "retry: MaxRetries, BaseDelay and MaxDelay " +
-					"must not be negative (and MaxRetries must fit in 32 bits), got " + r.String()}
-			}
-		}
-		retries, base, limit := C.uint32_t(r.MaxRetries), millis(r.BaseDelay), millis(r.MaxDelay)
+		// The ABI's int32_t cannot carry more; a negative number is the library's to refuse.
+		b.fail(int64(r.MaxRetries) > math.MaxInt32, "retry: MaxRetries must fit in 32 bits, got %d", r.MaxRetries)
+		retries, base, limit := C.int32_t(max(r.MaxRetries, math.MinInt32)), millis(r.BaseDelay), millis(r.MaxDelay)
 		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
 			return C.tokenkit_config_set_retry(config, retries, base, limit, e)
 		})
@@ -289,12 +296,41 @@ func (b *configBuilder) transport(c *Config) {
 	}
 }
 
-// discover runs tokenkit_config_discover and returns the metadata document.
-func (b *configBuilder) discover(issuer string) json.RawMessage {
+// fail records a value the ABI's types cannot carry, unless an earlier step failed.
+func (b *configBuilder) fail(failed bool, format string, args ...any) {
+	if failed && b.err == nil {
+		b.err = &Error{Kind: InvalidArgument, Message: fmt.Sprintf(format, args...)}
+	}
+}
+
+// setMillis runs a milliseconds setter, unless d is 0 (keep the default).
+func (b *configBuilder) setMillis(d time.Duration, set func(config *C.tokenkit_config, ms C.int64_t, e **C.tokenkit_error) C.tokenkit_status) {
+	if d != 0 {
+		ms := millis(d)
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status { return set(config, ms, e) })
+	}
+}
+
+// discover runs tokenkit_config_discover, cancelled when ctx is done, and returns the metadata
+// document.
+func (b *configBuilder) discover(ctx context.Context, issuer string) json.RawMessage {
 	cissuer := b.a.required("issuer", issuer)
+	if b.err == nil {
+		b.err = b.a.err
+	}
+	if b.err != nil {
+		return nil
+	}
 	var metadata *C.char
-	b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_config_discover(config, cissuer, &metadata, e)
+	b.err = withContext(ctx, func(cancel *C.tokenkit_cancel) error {
+		options := newRequestOptions().cancel(cancel)
+		defer options.free()
+		if options.err != nil {
+			return options.err
+		}
+		return check(func(e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_config_discover(b.config, cissuer, options.native, &metadata, e)
+		})
 	})
 	return takeBytes(metadata) // NULL on failure
 }
@@ -321,15 +357,21 @@ func (b *configBuilder) endpoints(c *Config) {
 
 // setString runs a string setter, unless value is "" (keep what is there).
 func (b *configBuilder) setString(name, value string, set func(config *C.tokenkit_config, s *C.char, e **C.tokenkit_error) C.tokenkit_status) {
-	if s := b.a.optional(name, value); s != nil {
+	if value != "" {
+		s := b.a.required(name, value) // a NUL byte fails in set
 		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status { return set(config, s, e) })
 	}
 }
 
-// millis rounds a positive duration up to whole milliseconds; a negative one becomes 0.
-func millis(d time.Duration) C.uint64_t {
-	if d <= 0 {
-		return 0
+// millis is d in whole milliseconds, rounded away from zero, so that neither a positive nor a
+// negative duration becomes 0 (a negative one is the library's to refuse).
+func millis(d time.Duration) C.int64_t {
+	ms := d / time.Millisecond
+	switch rest := d % time.Millisecond; {
+	case rest > 0:
+		ms++
+	case rest < 0:
+		ms--
 	}
-	return C.uint64_t((d + time.Millisecond - 1) / time.Millisecond)
+	return C.int64_t(ms)
 }

@@ -23,13 +23,13 @@ func TestDiscovery(t *testing.T) {
 			t.Errorf("Metadata of %s: %s %v", issuer, client.Metadata(), err)
 		}
 		// The discovered endpoints are used.
-		if _, err := client.ClientCredentials(""); err != nil {
+		if _, err := client.ClientCredentials(bg, ""); err != nil {
 			t.Errorf("%s: client credentials through the discovered endpoint: %v", issuer, err)
 		}
 		if _, err := client.AuthorizationRequest("http://127.0.0.1:9/cb", ""); err != nil {
 			t.Errorf("%s: authorization endpoint: %v", issuer, err)
 		}
-		doc, err := tokenkit.Discover(issuer, tokenkit.Config{Timeout: 5 * time.Second})
+		doc, err := tokenkit.Discover(bg, issuer, tokenkit.Config{Timeout: 5 * time.Second})
 		if err != nil || !json.Valid(doc) || !strings.Contains(string(doc), `"token_endpoint"`) {
 			t.Errorf("Discover(%s): %s %v", issuer, doc, err)
 		}
@@ -37,7 +37,7 @@ func TestDiscovery(t *testing.T) {
 
 	// An explicit endpoint overrides the discovered one.
 	cfg := tokenkit.Config{Issuer: srv, TokenEndpoint: srv + "/fault/500", ClientID: "demo-client", ClientSecret: "demo-secret"}
-	_, err := newClient(t, cfg).ExchangeCode(freshCode(), nil)
+	_, err := newClient(t, cfg).ExchangeCode(bg, freshCode(), nil)
 	asError(t, err, tokenkit.HTTP)
 
 	if newClient(t, demoConfig(t, "/token")).Metadata() != nil {
@@ -56,10 +56,10 @@ func TestDiscovery(t *testing.T) {
 		{"a\x00", tokenkit.InvalidArgument, "issuer contains a NUL byte"},
 	}
 	for _, c := range cases {
-		_, err := tokenkit.NewClient(tokenkit.Config{Issuer: c.issuer, ClientID: "demo-client", ClientSecret: "demo-secret",
+		_, err := tokenkit.NewClient(bg, tokenkit.Config{Issuer: c.issuer, ClientID: "demo-client", ClientSecret: "demo-secret",
 			Retry: &tokenkit.RetryPolicy{}})
 		mustContain(t, c.issuer, asError(t, err, c.kind).Message, c.words)
-		doc, err := tokenkit.Discover(c.issuer, tokenkit.Config{Retry: &tokenkit.RetryPolicy{}})
+		doc, err := tokenkit.Discover(bg, c.issuer, tokenkit.Config{Retry: &tokenkit.RetryPolicy{}})
 		if doc != nil {
 			t.Errorf("Discover(%s) gave %s", c.issuer, doc)
 		}
@@ -69,9 +69,9 @@ func TestDiscovery(t *testing.T) {
 
 func TestPresets(t *testing.T) {
 	srv := server(t)
-	_, err := tokenkit.NewClient(tokenkit.Config{Preset: "google-nest", ClientID: "id", ClientSecret: "secret"})
+	_, err := tokenkit.NewClient(bg, tokenkit.Config{Preset: "google-nest", ClientID: "id", ClientSecret: "secret"})
 	mustContain(t, "no project", asError(t, err, tokenkit.InvalidArgument).Message, "project_id")
-	_, err = tokenkit.NewClient(tokenkit.Config{Preset: "acme", ClientID: "id", ClientSecret: "secret"})
+	_, err = tokenkit.NewClient(bg, tokenkit.Config{Preset: "acme", ClientID: "id", ClientSecret: "secret"})
 	mustContain(t, "unknown preset", asError(t, err, tokenkit.InvalidArgument).Message, "nest")
 
 	google := newClient(t, tokenkit.Config{Preset: "google-nest", ProjectID: "my-project", ClientID: "id", ClientSecret: "secret"})
@@ -97,11 +97,11 @@ func TestPresets(t *testing.T) {
 	local := newClient(t, tokenkit.Config{Preset: "nest", TokenEndpoint: srv + "/token",
 		RevocationEndpoint: srv + "/oauth2/access_tokens", ClientID: "demo-client", ClientSecret: "demo-secret"})
 	token := tokenExpiringIn(t, local, "3600")
-	if err := local.Revoke(token.AccessToken, ""); err != nil {
+	if err := local.Revoke(bg, token.AccessToken, ""); err != nil {
 		t.Errorf("Nest revocation: %v", err)
 	}
 	var e *tokenkit.Error
-	if err := local.Revoke("never-issued", ""); !errors.As(err, &e) || e.HTTPStatus != 404 {
+	if err := local.Revoke(bg, "never-issued", ""); !errors.As(err, &e) || e.HTTPStatus != 404 {
 		t.Errorf("Nest revocation of an unknown token: %v", err)
 	}
 }
@@ -121,7 +121,7 @@ func TestRetries(t *testing.T) {
 	// A refresh meets one 503, then succeeds on the retry: with a policy, and with the default.
 	for i, retry := range []*tokenkit.RetryPolicy{fast, nil} {
 		client := flaky(fmt.Sprint("refresh", i), retry)
-		if token, err := client.Refresh(refreshToken, ""); err != nil || token.AccessToken == "" {
+		if token, err := client.Refresh(bg, refreshToken, ""); err != nil || token.AccessToken == "" {
 			t.Errorf("refresh after a 503 with retry %v: %v", retry, err)
 		}
 	}
@@ -129,16 +129,16 @@ func TestRetries(t *testing.T) {
 	// A code exchange is never retried: the 503 comes back, and the code is still unused.
 	client := flaky("code", fast)
 	code := freshCode()
-	_, err := client.ExchangeCode(code, nil)
+	_, err := client.ExchangeCode(bg, code, nil)
 	if e := asError(t, err, tokenkit.HTTP); e.HTTPStatus != 503 {
 		t.Errorf("code exchange: %+v", e)
 	}
-	if _, err := client.ExchangeCode(code, nil); err != nil {
+	if _, err := client.ExchangeCode(bg, code, nil); err != nil {
 		t.Errorf("the code was spent by a retry: %v", err)
 	}
 
 	// Retries off.
-	_, err = flaky("off", &tokenkit.RetryPolicy{}).ClientCredentials("")
+	_, err = flaky("off", &tokenkit.RetryPolicy{}).ClientCredentials(bg, "")
 	if e := asError(t, err, tokenkit.HTTP); e.HTTPStatus != 503 {
 		t.Errorf("retries off: %+v", e)
 	}
@@ -147,12 +147,15 @@ func TestRetries(t *testing.T) {
 	}
 
 	for _, bad := range []*tokenkit.RetryPolicy{{MaxRetries: -1}, {BaseDelay: -time.Second}, {MaxDelay: -1}} {
-		_, err := tokenkit.NewClient(tokenkit.Config{TokenEndpoint: srv + "/token", ClientID: "id", ClientSecret: "s", Retry: bad})
+		_, err := tokenkit.NewClient(bg, tokenkit.Config{TokenEndpoint: srv + "/token", ClientID: "id", ClientSecret: "s", Retry: bad})
 		mustContain(t, bad.String(), asError(t, err, tokenkit.InvalidArgument).Message, "negative")
 	}
-	_, err = tokenkit.NewClient(tokenkit.Config{TokenEndpoint: srv + "/token", ClientID: "id", ClientSecret: "s",
+	_, err = tokenkit.NewClient(bg, tokenkit.Config{TokenEndpoint: srv + "/token", ClientID: "id", ClientSecret: "s",
 		Retry: &tokenkit.RetryPolicy{MaxRetries: 1, BaseDelay: time.Second, MaxDelay: time.Millisecond}})
-	mustContain(t, "max below base", asError(t, err, tokenkit.InvalidArgument).Message, "max_delay_ms")
+	mustContain(t, "max below base", asError(t, err, tokenkit.InvalidArgument).Message, "max_delay must not be less than base_delay")
+	_, err = tokenkit.NewClient(bg, tokenkit.Config{TokenEndpoint: srv + "/token", ClientID: "id", ClientSecret: "s",
+		Retry: &tokenkit.RetryPolicy{MaxRetries: 1 << 40}})
+	mustContain(t, "too many", asError(t, err, tokenkit.InvalidArgument).Message, "32 bits")
 }
 
 func TestConfigStringShowsEverySetting(t *testing.T) {

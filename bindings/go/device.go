@@ -15,7 +15,8 @@ import (
 // DeviceAuthorization is a device authorization response (RFC 8628 §3.2): what to show the user.
 // One returned by DeviceAuthorize also holds the device code, in native memory that DevicePoll
 // reads; Close frees it (zeroizing the code), and a finalizer frees a forgotten one. Copies of the
-// struct share that native part. The one DeviceFlow shows has none: it is for display only.
+// struct share that native part. The one DeviceFlow passes to Prompt has none: it is for display
+// only.
 type DeviceAuthorization struct {
 	// UserCode is what the user types, e.g. "WDJB-MJHT".
 	UserCode string
@@ -33,9 +34,12 @@ type DeviceAuthorization struct {
 }
 
 // deviceCode owns the native device authorization. mu guards ptr as Client.mu guards its handle.
+// params are those of the authorization request, which every poll sends again (RFC 8628 §3.4
+// lets a server expect them).
 type deviceCode struct {
-	mu  sync.RWMutex
-	ptr *C.tokenkit_device_authorization
+	mu     sync.RWMutex
+	ptr    *C.tokenkit_device_authorization
+	params []Param
 }
 
 func (d *deviceCode) free() {
@@ -45,12 +49,13 @@ func (d *deviceCode) free() {
 	d.ptr = nil
 }
 
-// deviceAuthorizationFields copies the displayable fields of a native device authorization.
+// deviceAuthorizationFields copies the displayable fields of a live native device authorization
+// (its strings are borrowed from it).
 func deviceAuthorizationFields(native *C.tokenkit_device_authorization) DeviceAuthorization {
 	return DeviceAuthorization{
-		UserCode:                takeString(C.tokenkit_device_authorization_user_code(native)),
-		VerificationURI:         takeString(C.tokenkit_device_authorization_verification_uri(native)),
-		VerificationURIComplete: takeString(C.tokenkit_device_authorization_verification_uri_complete(native)),
+		UserCode:                borrowedString(C.tokenkit_device_authorization_user_code(native)),
+		VerificationURI:         borrowedString(C.tokenkit_device_authorization_verification_uri(native)),
+		VerificationURIComplete: borrowedString(C.tokenkit_device_authorization_verification_uri_complete(native)),
 		ExpiresIn:               int64(C.tokenkit_device_authorization_expires_in(native)),
 		Interval:                int64(C.tokenkit_device_authorization_interval(native)),
 	}
@@ -67,28 +72,46 @@ func (d *DeviceAuthorization) Close() error {
 	return nil
 }
 
+// DeviceOptions are the settings of a device flow (RFC 8628).
+type DeviceOptions struct {
+	// Scope "" uses the preset's default scope, or none.
+	Scope string
+	// Params are extra form parameters, sent with the device authorization request and with
+	// every poll.
+	Params []Param
+	// PKCE sends an S256 challenge with the device authorization request and the verifier with
+	// every poll, for servers that require PKCE of public clients.
+	PKCE bool
+	// Prompt receives what to tell the user, in DeviceFlow (which requires it; DeviceAuthorize
+	// ignores it). It is called once, before polling starts, on the thread of the native call: it
+	// must return promptly and must not use or close the Client. Returning an error stops the
+	// flow: DeviceFlow then returns a Cancelled error that wraps it. A panic in it stops the flow
+	// too and is re-raised by DeviceFlow.
+	Prompt func(DeviceAuthorization) error
+}
+
 // DeviceAuthorize requests a device code (RFC 8628 §3.1). It needs a device authorization endpoint
-// (Config.DeviceAuthorizationEndpoint or Issuer). scope may be "" (the preset's default, or
-// none); params are extra form parameters. Show the user UserCode and VerificationURI, then call
-// DevicePoll.
-func (c *Client) DeviceAuthorize(scope string, params ...Param) (*DeviceAuthorization, error) {
-	var a callArgs
-	defer a.release()
-	cscope := a.optional("scope", scope)
-	cparams := a.paramList(params)
-	if a.err != nil {
-		return nil, a.err
+// (Config.DeviceAuthorizationEndpoint or Issuer). Show the user UserCode and VerificationURI, then
+// call DevicePoll, which sends opts.Params again.
+func (c *Client) DeviceAuthorize(ctx context.Context, opts DeviceOptions) (*DeviceAuthorization, error) {
+	o := newDeviceOptions(&opts, false)
+	defer o.free()
+	if o.err != nil {
+		return nil, o.err
 	}
 	var auth *DeviceAuthorization
-	err := c.use(func(h *C.tokenkit_client) error {
+	err := c.call(ctx, false, func(h *C.tokenkit_client, cancel *C.tokenkit_cancel) error {
 		var native *C.tokenkit_device_authorization
+		if o.cancel(cancel); o.err != nil {
+			return o.err
+		}
 		if err := check(func(errp **C.tokenkit_error) C.tokenkit_status {
-			return C.tokenkit_client_device_authorize(h, cscope, cparams, &native, errp)
+			return C.tokenkit_client_device_authorize(h, o.native, &native, errp)
 		}); err != nil {
 			return err
 		}
 		da := deviceAuthorizationFields(native)
-		da.code = &deviceCode{ptr: native}
+		da.code = &deviceCode{ptr: native, params: append([]Param(nil), opts.Params...)}
 		runtime.SetFinalizer(da.code, (*deviceCode).free)
 		auth = &da
 		return nil
@@ -108,17 +131,25 @@ func (c *Client) DevicePoll(ctx context.Context, authorization *DeviceAuthorizat
 	if authorization == nil || authorization.code == nil {
 		return nil, &Error{Kind: InvalidArgument, Message: "device authorization is not one DeviceAuthorize returned"}
 	}
+	code := authorization.code
+	o := newDeviceOptions(&DeviceOptions{Params: code.params}, true)
+	defer o.free()
+	if o.err != nil {
+		return nil, o.err
+	}
 	var token *Token
-	err := c.waitFor(ctx, func(h *C.tokenkit_client, cancel *C.tokenkit_cancel) error {
-		code := authorization.code
+	err := c.call(ctx, true, func(h *C.tokenkit_client, cancel *C.tokenkit_cancel) error {
 		code.mu.RLock()
 		defer code.mu.RUnlock()
 		if code.ptr == nil {
 			return &Error{Kind: InvalidArgument, Message: "device authorization is closed"}
 		}
+		if o.cancel(cancel); o.err != nil {
+			return o.err
+		}
 		var err error
 		token, err = receiveToken(func(out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
-			return C.tokenkit_client_device_poll(h, code.ptr, cancel, out, errp)
+			return C.tokenkit_client_device_poll(h, code.ptr, o.native, out, errp)
 		})
 		runtime.KeepAlive(code) // the finalizer must not free the code while it is polled
 		return err
@@ -129,35 +160,32 @@ func (c *Client) DevicePoll(ctx context.Context, authorization *DeviceAuthorizat
 	return token, nil
 }
 
-// DeviceFlow is the whole device flow: DeviceAuthorize, then show (required) with what to tell the
-// user, then DevicePoll. show is called once, before polling starts, on the thread of the native
-// call: it must return promptly and must not use or close the Client. A panic in it cancels the
-// flow and is re-raised by DeviceFlow. The native device code is freed before DeviceFlow returns.
-func (c *Client) DeviceFlow(ctx context.Context, scope string, show func(DeviceAuthorization), params ...Param) (*Token, error) {
-	var a callArgs
-	defer a.release()
-	cscope := a.optional("scope", scope)
-	cparams := a.paramList(params)
-	if a.err != nil {
-		return nil, a.err
-	}
+// DeviceFlow is the whole device flow: DeviceAuthorize, then opts.Prompt (required) with what to
+// tell the user, then DevicePoll. The native device code is freed before DeviceFlow returns.
+func (c *Client) DeviceFlow(ctx context.Context, opts DeviceOptions) (*Token, error) {
+	o := newDeviceOptions(&opts, false)
+	defer o.free()
 	var cb *callback
+	if opts.Prompt != nil { // else the library names the missing callback
+		cb = &callback{prompt: opts.Prompt}
+		handle, deleteHandle := cb.newHandle()
+		defer deleteHandle()
+		o.onPrompt(handle)
+	}
+	if o.err != nil {
+		return nil, o.err
+	}
 	var token *Token
-	err := c.waitFor(ctx, func(h *C.tokenkit_client, cancel *C.tokenkit_cancel) (err error) {
-		var handle C.uintptr_t // 0 for a nil show, which the library refuses by name
-		if show != nil {
-			cb = &callback{show: show, cancel: cancel}
-			var deleteHandle func()
-			handle, deleteHandle = cb.newHandle()
-			defer deleteHandle()
+	err := c.call(ctx, true, func(h *C.tokenkit_client, cancel *C.tokenkit_cancel) (err error) {
+		if o.cancel(cancel); o.err != nil {
+			return o.err
 		}
 		token, err = receiveToken(func(out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
-			return C.tkgo_device_flow(h, cscope, cparams, handle, cancel, out, errp)
+			return C.tokenkit_client_device_flow(h, o.native, out, errp)
 		})
 		return err
 	})
-	cb.repanic()
-	if err != nil {
+	if err = cb.finish(err); err != nil {
 		return nil, err
 	}
 	return token, nil

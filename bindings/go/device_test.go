@@ -22,10 +22,11 @@ type shown struct {
 	calls []tokenkit.DeviceAuthorization
 }
 
-func (s *shown) show(d tokenkit.DeviceAuthorization) {
+func (s *shown) show(d tokenkit.DeviceAuthorization) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, d)
+	return nil
 }
 
 func (s *shown) only(t *testing.T) tokenkit.DeviceAuthorization {
@@ -48,7 +49,7 @@ func TestDeviceFlow(t *testing.T) {
 		t.Parallel()
 		var s shown
 		start := time.Now()
-		token, err := client.DeviceFlow(ctx, "read", s.show, deviceParams("approve")...)
+		token, err := client.DeviceFlow(ctx, tokenkit.DeviceOptions{Scope: "read", Prompt: s.show, Params: deviceParams("approve")})
 		if err != nil {
 			t.Fatalf("DeviceFlow: %v", err)
 		}
@@ -71,7 +72,7 @@ func TestDeviceFlow(t *testing.T) {
 	t.Run("google spelling", func(t *testing.T) {
 		t.Parallel()
 		var s shown
-		if _, err := client.DeviceFlow(ctx, "read", s.show, deviceParams("google")...); err != nil {
+		if _, err := client.DeviceFlow(ctx, tokenkit.DeviceOptions{Scope: "read", Prompt: s.show, Params: deviceParams("google")}); err != nil {
 			t.Fatalf("DeviceFlow: %v", err)
 		}
 		if d := s.only(t); !strings.HasSuffix(d.VerificationURI, "/device") || d.VerificationURIComplete != "" {
@@ -83,7 +84,7 @@ func TestDeviceFlow(t *testing.T) {
 		t.Run(c.behavior, func(t *testing.T) {
 			t.Parallel()
 			var s shown
-			token, err := client.DeviceFlow(ctx, "read", s.show, deviceParams(c.behavior)...)
+			token, err := client.DeviceFlow(ctx, tokenkit.DeviceOptions{Scope: "read", Prompt: s.show, Params: deviceParams(c.behavior)})
 			if e := asError(t, err, tokenkit.OAuth); e.OAuthError != c.oauth || token != nil {
 				t.Errorf("%+v %v", e, token)
 			}
@@ -94,7 +95,7 @@ func TestDeviceFlow(t *testing.T) {
 		t.Parallel()
 		var s shown
 		start := time.Now()
-		_, err := client.DeviceFlow(ctx, "read", s.show, deviceParams("never", tokenkit.Param{Name: "mock_expires_in", Value: "3"})...)
+		_, err := client.DeviceFlow(ctx, tokenkit.DeviceOptions{Scope: "read", Prompt: s.show, Params: deviceParams("never", tokenkit.Param{Name: "mock_expires_in", Value: "3"})})
 		asError(t, err, tokenkit.Timeout)
 		if took := time.Since(start); took > 8*time.Second {
 			t.Errorf("the deadline took %v", took)
@@ -107,7 +108,7 @@ func TestDeviceFlow(t *testing.T) {
 		var s shown
 		time.AfterFunc(1500*time.Millisecond, cancel)
 		start := time.Now()
-		_, err := client.DeviceFlow(ctx, "read", s.show, deviceParams("never")...)
+		_, err := client.DeviceFlow(ctx, tokenkit.DeviceOptions{Scope: "read", Prompt: s.show, Params: deviceParams("never")})
 		if !errors.Is(err, tokenkit.ErrCancelled) || !errors.Is(err, context.Canceled) {
 			t.Errorf("errors.Is: %v", err)
 		}
@@ -128,14 +129,30 @@ func TestDeviceFlow(t *testing.T) {
 				t.Errorf("the panic took %v to surface", took)
 			}
 		}()
-		client.DeviceFlow(ctx, "read", func(tokenkit.DeviceAuthorization) { panic("no screen") }, deviceParams("never")...)
+		client.DeviceFlow(ctx, tokenkit.DeviceOptions{Scope: "read", Prompt: func(tokenkit.DeviceAuthorization) error { panic("no screen") }, Params: deviceParams("never")})
 		t.Error("DeviceFlow returned")
 	})
 
-	t.Run("nil show", func(t *testing.T) {
+	// Prompt returning an error stops the flow before polling: a Cancelled error wrapping it.
+	t.Run("prompt fails", func(t *testing.T) {
 		t.Parallel()
-		_, err := client.DeviceFlow(ctx, "read", nil)
-		mustContain(t, "nil show", asError(t, err, tokenkit.InvalidArgument).Message, "show")
+		noScreen := errors.New("no screen")
+		start := time.Now()
+		_, err := client.DeviceFlow(ctx, tokenkit.DeviceOptions{Scope: "read", Params: deviceParams("never"),
+			Prompt: func(tokenkit.DeviceAuthorization) error { return noScreen }})
+		asError(t, err, tokenkit.Cancelled)
+		if !errors.Is(err, noScreen) || errors.Is(err, context.Canceled) {
+			t.Errorf("errors.Is: %v", err)
+		}
+		if took := time.Since(start); took > 4*time.Second {
+			t.Errorf("stopping took %v", took)
+		}
+	})
+
+	t.Run("nil prompt", func(t *testing.T) {
+		t.Parallel()
+		_, err := client.DeviceFlow(ctx, tokenkit.DeviceOptions{Scope: "read"})
+		mustContain(t, "nil prompt", asError(t, err, tokenkit.InvalidArgument).Message, "on_prompt")
 	})
 }
 
@@ -143,7 +160,7 @@ func TestDeviceAuthorizeThenPoll(t *testing.T) {
 	t.Parallel()
 	client := newClient(t, flowConfig(t, "/token", "public-client", ""))
 	ctx := context.Background()
-	auth, err := client.DeviceAuthorize("read", deviceParams("approve", tokenkit.Param{Name: "mock_interval", Value: "absent"})...)
+	auth, err := client.DeviceAuthorize(bg, tokenkit.DeviceOptions{Scope: "read", Params: deviceParams("approve", tokenkit.Param{Name: "mock_interval", Value: "absent"})})
 	if err != nil {
 		t.Fatalf("DeviceAuthorize: %v", err)
 	}
@@ -163,7 +180,7 @@ func TestDeviceAuthorizeThenPoll(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 
-	auth, err = client.DeviceAuthorize("read", deviceParams("approve")...)
+	auth, err = client.DeviceAuthorize(bg, tokenkit.DeviceOptions{Scope: "read", Params: deviceParams("approve")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,6 +198,6 @@ func TestDeviceAuthorizeThenPoll(t *testing.T) {
 	asError(t, err, tokenkit.InvalidArgument)
 
 	bare := newClient(t, demoConfig(t, "/token"))
-	_, err = bare.DeviceAuthorize("read")
+	_, err = bare.DeviceAuthorize(bg, tokenkit.DeviceOptions{Scope: "read"})
 	mustContain(t, "no endpoint", asError(t, err, tokenkit.InvalidArgument).Message, "device_authorization_endpoint")
 }

@@ -5,8 +5,9 @@
 //
 // The Works with Nest sample in one call:
 //
-//	token, err := tokenkit.ExchangeCode("https://api.home.nest.com/oauth2/access_token",
-//		code, clientID, clientSecret)
+//	token, err := tokenkit.ExchangeCode(tokenkit.ExchangeRequest{
+//		TokenEndpoint: "https://api.home.nest.com/oauth2/access_token",
+//		Code:          code, ClientID: clientID, ClientSecret: clientSecret})
 //
 // For more than one request make a Client once and share it: it keeps connections alive and may
 // be used from any number of goroutines. Close it when done.
@@ -19,20 +20,23 @@
 // (Revoke) and introspects (Introspect) tokens. Config can start from a provider preset (Preset)
 // or from discovery (Issuer, or the Discover function). A TokenSource hands out a valid access
 // token and refreshes it, once for any number of goroutines; package oauth2adapter turns it into
-// a golang.org/x/oauth2 TokenSource.
+// a golang.org/x/oauth2 TokenSource. A Token's JSON (json.Marshal, TokenFromJSON) is the
+// library's saved format.
 //
 // # Contexts, callbacks and threads
 //
-// The waits for a user (SignInLoopback, DevicePoll, DeviceFlow) take a context.Context: when it is
-// done, a goroutine raises the library's cancel flag and the call returns an *Error of kind
-// Cancelled that also wraps ctx.Err(). A single HTTP request cannot be cancelled (the C ABI has no
-// way to); Config.Timeout bounds it.
+// Every call that sends a request takes a context.Context (NewClient too, for discovery): when it
+// is done, a goroutine raises the library's cancel flag, the library interrupts the request within
+// about 100 ms, and the call returns an *Error of kind Cancelled that also wraps ctx.Err().
+// Config.Timeout bounds a whole call, retries included. The exceptions are the one-call
+// ExchangeCode and the TokenSource's refreshes, which the C ABI gives no cancel flag.
 //
-// The library calls back into Go: LoopbackOptions.OpenURL and DeviceFlow's show on the thread of
-// the call, TokenSourceOptions.OnChange on whatever thread refreshes, possibly one the Go runtime
-// did not create. The functions cross as runtime/cgo handles, never as Go pointers; a panic in
-// one is recovered before it can unwind through the library and is re-raised by the Go call that
-// made the native call.
+// The library calls back into Go: LoopbackOptions.OpenURL and DeviceOptions.Prompt on the thread
+// of the call, TokenSourceOptions.OnChange on whatever thread refreshes, possibly one the Go
+// runtime did not create. The functions cross as runtime/cgo handles, never as Go pointers. When
+// OpenURL or Prompt returns an error the library stops the call, which returns a Cancelled error
+// wrapping it; a panic is recovered before it can unwind through the library, stops the call, and
+// is re-raised by the Go call that made the native call.
 //
 // # Linking
 //
@@ -46,8 +50,9 @@
 // The package was written for ABI version ABIVersion. At init it compares that number with the
 // header it was compiled against and with tokenkit_abi_version() of the library it was linked
 // with. On a mismatch the package does not panic: every constructor (NewClient, ExchangeCode,
-// Discover) returns an *Error of kind Internal naming both versions, so a program that uses tokenkit for one
-// feature still starts, and the mismatch is reported where tokenkit is used.
+// Discover, TokenFromJSON) returns an *Error of kind Internal naming both versions, so a program
+// that uses tokenkit for one feature still starts, and the mismatch is reported where tokenkit is
+// used. A test (header_test.go) checks every C call of the package against include/tokenkit.h.
 //
 // # Errors
 //
@@ -58,6 +63,7 @@
 //
 // The native library zeroizes every copy of a secret it frees, and so does this package for the
 // buffers it hands to C. Go strings cannot be wiped: the secrets in a Config and the tokens in a
-// Token live in Go memory until the garbage collector reuses it. Token, Config and
-// AuthorizationRequest print with their secrets redacted; TokenSource.Save returns secrets.
+// Token live in Go memory until the garbage collector reuses it. Token, Config, ExchangeRequest
+// and AuthorizationRequest print with their secrets redacted; TokenSource.Save and json.Marshal of
+// a Token return secrets.
 package tokenkit

@@ -11,13 +11,15 @@ const (
 	// InvalidArgument: an argument was unusable (empty, malformed, out of range, a NUL byte in a
 	// string), or the Client was closed. The message names the argument.
 	InvalidArgument ErrorKind = C.TOKENKIT_STATUS_INVALID_ARGUMENT
-	// OAuth: the server sent an OAuth error response (RFC 6749 §5.2), with any HTTP status.
+	// OAuth: the server sent an OAuth error response (RFC 6749 §5.2): HTTP 400 or 401, or 200 at
+	// the token and device endpoints.
 	OAuth ErrorKind = C.TOKENKIT_STATUS_OAUTH_ERROR
-	// HTTP: the server answered with an HTTP failure that is not an OAuth error (a 500 page, a 3xx).
+	// HTTP: the server answered with another HTTP failure (a 404, a 500 page, a 3xx); the message
+	// quotes any OAuth error it sent.
 	HTTP ErrorKind = C.TOKENKIT_STATUS_HTTP_ERROR
 	// Transport: connection refused or reset, or the host name did not resolve.
 	Transport ErrorKind = C.TOKENKIT_STATUS_TRANSPORT_ERROR
-	// Timeout: the connect timeout or the overall timeout ran out.
+	// Timeout: the connect timeout or the call's deadline (Config.Timeout) ran out.
 	Timeout ErrorKind = C.TOKENKIT_STATUS_TIMEOUT
 	// TLS: the TLS handshake or certificate verification failed.
 	TLS ErrorKind = C.TOKENKIT_STATUS_TLS_ERROR
@@ -28,9 +30,10 @@ const (
 	// Internal: a bug in tokenkit was caught before it reached the caller, or the library's ABI
 	// version is not the one this package was written for.
 	Internal ErrorKind = C.TOKENKIT_STATUS_INTERNAL_ERROR
-	// Cancelled: a wait (loopback sign-in, device polling) was stopped through its context, or by
-	// closing the Client. The *Error then also wraps the context's error: errors.Is(err,
-	// context.Canceled) or errors.Is(err, context.DeadlineExceeded) holds as well.
+	// Cancelled: a call was stopped through its context, a sign-in or device flow by closing the
+	// Client, or by its callback returning an error. The *Error then also wraps the context's or
+	// the callback's error: errors.Is(err, context.Canceled), errors.Is(err,
+	// context.DeadlineExceeded) or errors.Is(err, yourErr) holds as well.
 	Cancelled ErrorKind = C.TOKENKIT_STATUS_CANCELLED
 )
 
@@ -56,7 +59,8 @@ type Error struct {
 	// Body is the raw body of the server's error answer (lossily decoded as UTF-8), for logging.
 	Body string
 
-	// cause is what Unwrap returns: the context's error for a Cancelled error, else nil.
+	// cause is what Unwrap returns: for a Cancelled error the context's or the callback's error,
+	// else nil.
 	cause error
 }
 
@@ -96,7 +100,7 @@ func (e *Error) Is(target error) bool {
 		t.OAuthErrorDescription == "" && t.OAuthErrorURI == "" && t.Body == "" && t.cause == nil
 }
 
-// Unwrap returns the context error a Cancelled error wraps, or nil.
+// Unwrap returns the context's or callback's error a Cancelled error wraps, or nil.
 func (e *Error) Unwrap() error { return e.cause }
 
 // errorFromNative copies a failed call's error object into Go memory and frees it.

@@ -77,12 +77,12 @@ func TestErrorsIs(t *testing.T) {
 func TestEveryErrorKind(t *testing.T) {
 	srv := server(t)
 	exchangeAt := func(cfg tokenkit.Config) error {
-		c, err := tokenkit.NewClient(cfg)
+		c, err := tokenkit.NewClient(bg, cfg)
 		if err != nil {
 			return err
 		}
 		defer c.Close()
-		_, err = c.ExchangeCode(freshCode(), nil)
+		_, err = c.ExchangeCode(bg, freshCode(), nil)
 		return err
 	}
 	at := func(path string) tokenkit.Config { return demoConfig(t, path) }
@@ -98,8 +98,8 @@ func TestEveryErrorKind(t *testing.T) {
 			tokenkit.InvalidArgument, 0, "", 0},
 		{"reused code", func() error {
 			code := freshCode()
-			tokenkit.ExchangeCode(srv+"/token", code, "demo-client", "demo-secret")
-			_, err := tokenkit.ExchangeCode(srv+"/token", code, "demo-client", "demo-secret")
+			tokenkit.ExchangeCode(tokenkit.ExchangeRequest{TokenEndpoint: srv + "/token", Code: code, ClientID: "demo-client", ClientSecret: "demo-secret"})
+			_, err := tokenkit.ExchangeCode(tokenkit.ExchangeRequest{TokenEndpoint: srv + "/token", Code: code, ClientID: "demo-client", ClientSecret: "demo-secret"})
 			return err
 		}, tokenkit.OAuth, 400, "invalid_grant", 0},
 		{"error with HTTP 200", func() error { return exchangeAt(at("/fault/error200")) }, tokenkit.OAuth, 200, "invalid_grant", 0},
@@ -171,8 +171,11 @@ func TestInvalidArguments(t *testing.T) {
 		{with(func(c *tokenkit.Config) { c.TokenEndpoint = "" }), "token_endpoint"},
 		{with(func(c *tokenkit.Config) { c.TokenEndpoint = "not a url" }), "token_endpoint is not a valid URL"},
 		{with(func(c *tokenkit.Config) { c.AuthMethod = 7 }), "auth_method"},
-		{with(func(c *tokenkit.Config) { c.Timeout = -time.Second }), "timeout_ms"},
-		{with(func(c *tokenkit.Config) { c.ConnectTimeout = -1 }), "connect_timeout_ms"},
+		{with(func(c *tokenkit.Config) { c.Timeout = -time.Second }), "timeout must not be negative"},
+		{with(func(c *tokenkit.Config) { c.ConnectTimeout = -1 }), "connect_timeout must not be negative"},
+		{with(func(c *tokenkit.Config) { c.AttemptTimeout = -time.Millisecond }), "attempt_timeout must not be negative"},
+		{with(func(c *tokenkit.Config) { c.MaxIdleConnsPerHost = -1 }), "max_idle_connections_per_host"},
+		{with(func(c *tokenkit.Config) { c.MaxIdleConnsPerHost = 1 << 40 }), "max_idle_connections_per_host must fit in 32 bits"},
 		{with(func(c *tokenkit.Config) { c.MaxResponseBytes = -1 }), "max_response_bytes"},
 		{with(func(c *tokenkit.Config) { c.UserAgent = "a\r\nX-Evil: 1" }), "user_agent"},
 		{with(func(c *tokenkit.Config) { c.CAFiles = []string{"/nonexistent.pem"} }), "ca_file"},
@@ -180,7 +183,7 @@ func TestInvalidArguments(t *testing.T) {
 		{with(func(c *tokenkit.Config) { c.ClientSecret = "demo\x00secret" }), "client_secret contains a NUL byte"},
 	}
 	for _, c := range configs {
-		client, err := tokenkit.NewClient(c.cfg)
+		client, err := tokenkit.NewClient(bg, c.cfg)
 		if client != nil {
 			t.Errorf("%v: a client on failure", c.cfg)
 			client.Close()
@@ -195,18 +198,18 @@ func TestInvalidArguments(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"empty code", call(client.ExchangeCode("", nil)), "code is empty"},
-		{"NUL in code", call(client.ExchangeCode("code-a\x00b", nil)), "code contains a NUL byte"},
-		{"short verifier", call(client.ExchangeCode(freshCode(), &tokenkit.ExchangeOptions{CodeVerifier: "short"})), "code_verifier"},
-		{"NUL in redirect_uri", call(client.ExchangeCode(freshCode(), &tokenkit.ExchangeOptions{RedirectURI: "\x00"})), "redirect_uri"},
-		{"empty refresh token", call(client.Refresh("", "")), "refresh_token is empty"},
-		{"NUL in scope", call(client.ClientCredentials("read\x00")), "scope contains a NUL byte"},
-		{"reserved param", call(client.ClientCredentials("", tokenkit.Param{Name: "grant_type", Value: "password"})), "grant_type"},
-		{"empty param name", call(client.ClientCredentials("", tokenkit.Param{Value: "x"})), "name is empty"},
-		{"NUL in param", call(client.ClientCredentials("", tokenkit.Param{Name: "a", Value: "\x00"})), "param value contains a NUL byte"},
-		{"one call: bad URL", call(tokenkit.ExchangeCode("::", "c", "id", "s")), "token_url"},
-		{"one call: empty client_id", call(tokenkit.ExchangeCode(srv+"/token", "c", "", "s")), "client_id is empty"},
-		{"one call: NUL in secret", call(tokenkit.ExchangeCode(srv+"/token", "c", "id", "s\x00")), "client_secret contains a NUL byte"},
+		{"empty code", call(client.ExchangeCode(bg, "", nil)), "code is empty"},
+		{"NUL in code", call(client.ExchangeCode(bg, "code-a\x00b", nil)), "code contains a NUL byte"},
+		{"short verifier", call(client.ExchangeCode(bg, freshCode(), &tokenkit.ExchangeOptions{CodeVerifier: "short"})), "code_verifier"},
+		{"NUL in redirect_uri", call(client.ExchangeCode(bg, freshCode(), &tokenkit.ExchangeOptions{RedirectURI: "\x00"})), "redirect_uri"},
+		{"empty refresh token", call(client.Refresh(bg, "", "")), "refresh_token is empty"},
+		{"NUL in scope", call(client.ClientCredentials(bg, "read\x00")), "scope contains a NUL byte"},
+		{"reserved param", call(client.ClientCredentials(bg, "", tokenkit.Param{Name: "grant_type", Value: "password"})), "grant_type"},
+		{"empty param name", call(client.ClientCredentials(bg, "", tokenkit.Param{Value: "x"})), "name is empty"},
+		{"NUL in param", call(client.ClientCredentials(bg, "", tokenkit.Param{Name: "a", Value: "\x00"})), "param value contains a NUL byte"},
+		{"one call: bad URL", call(tokenkit.ExchangeCode(tokenkit.ExchangeRequest{TokenEndpoint: "::", Code: "c", ClientID: "id", ClientSecret: "s"})), "token_endpoint"},
+		{"one call: empty client_id", call(tokenkit.ExchangeCode(tokenkit.ExchangeRequest{TokenEndpoint: srv + "/token", Code: "c", ClientSecret: "s"})), "client_id is empty"},
+		{"one call: NUL in secret", call(tokenkit.ExchangeCode(tokenkit.ExchangeRequest{TokenEndpoint: srv + "/token", Code: "c", ClientID: "id", ClientSecret: "s\x00"})), "client_secret contains a NUL byte"},
 	}
 	for _, c := range calls {
 		if c.err == nil {
@@ -216,7 +219,7 @@ func TestInvalidArguments(t *testing.T) {
 		mustContain(t, c.name, asError(t, c.err, tokenkit.InvalidArgument).Message, c.want)
 	}
 	// None of those burnt the client.
-	if _, err := client.ClientCredentials(""); err != nil {
+	if _, err := client.ClientCredentials(bg, ""); err != nil {
 		t.Errorf("client after bad input: %v", err)
 	}
 }
@@ -227,7 +230,7 @@ func TestCancelledWrapsContextError(t *testing.T) {
 	client := newClient(t, flowConfig(t, "/token", "demo-client", "demo-secret"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := client.DeviceFlow(ctx, "read", func(tokenkit.DeviceAuthorization) {})
+	_, err := client.DeviceFlow(ctx, tokenkit.DeviceOptions{Scope: "read", Prompt: func(tokenkit.DeviceAuthorization) error { return nil }})
 	wrapped := fmt.Errorf("signing in: %w", err)
 	var e *tokenkit.Error
 	if !errors.As(wrapped, &e) || e.Kind != tokenkit.Cancelled || !errors.Is(wrapped, tokenkit.ErrCancelled) ||
@@ -241,7 +244,7 @@ func TestCancelledWrapsContextError(t *testing.T) {
 	if errors.Is(tokenkit.ErrCancelled, err) || errors.Is(err, tokenkit.ErrTimeout) {
 		t.Error("Is against a cancelled error")
 	}
-	_, err = client.ExchangeCode("", nil)
+	_, err = client.ExchangeCode(bg, "", nil)
 	if errors.Unwrap(err) != nil {
 		t.Errorf("an invalid argument wraps %v", errors.Unwrap(err))
 	}

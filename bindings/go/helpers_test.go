@@ -1,10 +1,12 @@
 package tokenkit_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"runtime"
@@ -18,6 +20,9 @@ import (
 	tokenkit "github.com/tokenkit/tokenkit/bindings/go"
 	"github.com/tokenkit/tokenkit/bindings/go/internal/testserver"
 )
+
+// bg is the context of calls a test does not cancel.
+var bg = context.Background()
 
 // server is the mock authorization server's base URL.
 func server(t testing.TB) string {
@@ -35,9 +40,9 @@ func demoConfig(t testing.TB, path string) tokenkit.Config {
 // newClient makes a client that is closed when the test ends.
 func newClient(t testing.TB, cfg tokenkit.Config) *tokenkit.Client {
 	t.Helper()
-	c, err := tokenkit.NewClient(cfg)
+	c, err := tokenkit.NewClient(bg, cfg)
 	if err != nil {
-		t.Fatalf("NewClient(%v): %v", cfg, err)
+		t.Fatalf("NewClient(bg, %v): %v", cfg, err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -105,7 +110,7 @@ func serverStats(t testing.TB) stats {
 // tokenExpiringIn exchanges a fresh code for a token whose access token lives seconds.
 func tokenExpiringIn(t testing.TB, client *tokenkit.Client, seconds string) *tokenkit.Token {
 	t.Helper()
-	token, err := client.ExchangeCode(freshCode(), &tokenkit.ExchangeOptions{
+	token, err := client.ExchangeCode(bg, freshCode(), &tokenkit.ExchangeOptions{
 		Params: []tokenkit.Param{{Name: "mock_expires_in", Value: seconds}}})
 	if err != nil {
 		t.Fatalf("ExchangeCode: %v", err)
@@ -136,7 +141,7 @@ func newBrowser(t testing.TB) *browser {
 }
 
 // OpenURL records the URL and starts the visit; it returns at once, as the library asks.
-func (b *browser) OpenURL(url string) {
+func (b *browser) OpenURL(url string) error {
 	b.mu.Lock()
 	b.opened = append(b.opened, url)
 	b.mu.Unlock()
@@ -160,6 +165,7 @@ func (b *browser) OpenURL(url string) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	})
+	return nil
 }
 
 func (b *browser) Opened() []string {
@@ -168,10 +174,10 @@ func (b *browser) Opened() []string {
 	return slices.Clone(b.opened)
 }
 
-// watchers counts the goroutines that wait on a context for a native call; none may outlive it.
+// watchers counts the goroutines that watch a context for a native call; none may outlive it.
 func watchers() int {
 	buf := make([]byte, 1<<20)
-	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "tokenkit.(*Client).startWait")
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "tokenkit.(*watcher).run")
 }
 
 var keys atomic.Int64
@@ -182,4 +188,36 @@ var keys atomic.Int64
 func countedConfig(t testing.TB) (tokenkit.Config, string) {
 	key := fmt.Sprintf("go-%d-%d", os.Getpid(), keys.Add(1))
 	return demoConfig(t, "/flaky/0/"+key+"/token"), key
+}
+
+// hangingURL is the base URL of a loopback server that accepts connections and never answers: a
+// request to it ends only by the call's deadline or its cancellation.
+func hangingURL(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, conn := range conns {
+			conn.Close()
+		}
+	})
+	return "http://" + l.Addr().String()
 }

@@ -1,6 +1,7 @@
 package tokenkit
 
 import (
+	"context"
 	"errors"
 	"runtime"
 	"strings"
@@ -8,15 +9,18 @@ import (
 	"time"
 )
 
+// bg is the context of calls a test does not cancel.
+var bg = context.Background()
+
 func TestABIMismatchIsReported(t *testing.T) {
 	if abiErr != nil {
 		t.Fatalf("the library in use is not ABI %d: %v", ABIVersion, abiErr)
 	}
-	err := checkABI(ABIVersion, 2)
-	if !errors.Is(err, ErrInternal) || !strings.Contains(err.Error(), "ABI version 2") {
+	err := checkABI(ABIVersion, 3)
+	if !errors.Is(err, ErrInternal) || !strings.Contains(err.Error(), "ABI version 3") {
 		t.Errorf("mismatch: %v", err)
 	}
-	if err := checkABI(2, ABIVersion); err == nil {
+	if err := checkABI(1, ABIVersion); err == nil {
 		t.Error("a header of another ABI version passed")
 	}
 }
@@ -26,7 +30,7 @@ func TestFinalizerFreesForgottenClient(t *testing.T) {
 	before := liveClients.Load()
 	func() {
 		// NewClient makes no connection, so no server is needed.
-		_, err := NewClient(Config{TokenEndpoint: "http://127.0.0.1:9/token", ClientID: "id", ClientSecret: "s"})
+		_, err := NewClient(bg, Config{TokenEndpoint: "http://127.0.0.1:9/token", ClientID: "id", ClientSecret: "s"})
 		if err != nil {
 			t.Fatal(err)
 		}

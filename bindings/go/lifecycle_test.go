@@ -3,6 +3,7 @@ package tokenkit_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -27,7 +28,7 @@ func expectClosed(t *testing.T, what string, err error) {
 }
 
 func TestUseAfterClose(t *testing.T) {
-	client, err := tokenkit.NewClient(demoConfig(t, "/token"))
+	client, err := tokenkit.NewClient(bg, demoConfig(t, "/token"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,15 +38,15 @@ func TestUseAfterClose(t *testing.T) {
 	if err := client.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	_, err = client.ExchangeCode(freshCode(), nil)
+	_, err = client.ExchangeCode(bg, freshCode(), nil)
 	expectClosed(t, "ExchangeCode", err)
-	_, err = client.Refresh("rt-1", "")
+	_, err = client.Refresh(bg, "rt-1", "")
 	expectClosed(t, "Refresh", err)
-	_, err = client.ClientCredentials("", tokenkit.Param{Name: "a", Value: "b"})
+	_, err = client.ClientCredentials(bg, "", tokenkit.Param{Name: "a", Value: "b"})
 	expectClosed(t, "ClientCredentials", err)
 
 	var nilClient *tokenkit.Client
-	if _, err := nilClient.ClientCredentials(""); !errors.Is(err, tokenkit.ErrInvalidArgument) {
+	if _, err := nilClient.ClientCredentials(bg, ""); !errors.Is(err, tokenkit.ErrInvalidArgument) {
 		t.Errorf("nil client: %v", err)
 	}
 	if err := nilClient.Close(); err != nil {
@@ -55,7 +56,7 @@ func TestUseAfterClose(t *testing.T) {
 
 // Close while goroutines are calling: every call either succeeds or sees a closed client.
 func TestCloseDuringCalls(t *testing.T) {
-	client, err := tokenkit.NewClient(demoConfig(t, "/token"))
+	client, err := tokenkit.NewClient(bg, demoConfig(t, "/token"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestCloseDuringCalls(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for i := 0; ; i++ {
-				_, err := client.ClientCredentials("")
+				_, err := client.ClientCredentials(bg, "")
 				if i == 0 {
 					started <- struct{}{}
 				}
@@ -91,7 +92,7 @@ func TestGoroutinesShareOneClient(t *testing.T) {
 	for range goroutines {
 		wg.Go(func() {
 			for range perGoroutine {
-				token, err := client.ClientCredentials("read")
+				token, err := client.ClientCredentials(bg, "read")
 				if err == nil && !strings.HasPrefix(token.AccessToken, "at-") {
 					err = errors.New("bad access token " + token.AccessToken)
 				}
@@ -152,14 +153,20 @@ func TestNoLeakOverManyCalls(t *testing.T) {
 	if testing.Short() {
 		warmUp, calls = 1_000, 5_000
 	}
-	// The other objects, every 100 calls: authorization requests, introspections, token sources
-	// with their OnChange handles, and the cancel flags and context watchers of waits.
+	// The other objects, every 100 calls: authorization requests, introspections, saved tokens
+	// read back, token sources with their OnChange handles, and the cancel flags and context
+	// watchers of waits.
 	signedIn := tokenExpiringIn(t, client, "3600")
 	flows := func(i int) {
 		if _, err := client.AuthorizationRequest("http://127.0.0.1:9/cb", "read"); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
-		if info, err := client.Introspect(signedIn.AccessToken, ""); err != nil || !info.Active {
+		if info, err := client.Introspect(bg, signedIn.AccessToken, ""); err != nil || !info.Active {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if saved, err := json.Marshal(signedIn); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		} else if _, err := tokenkit.TokenFromJSON(saved); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 		changed := 0
@@ -182,14 +189,20 @@ func TestNoLeakOverManyCalls(t *testing.T) {
 		}
 	}
 	request := func(i int) {
-		token, err := client.ClientCredentials("read", tokenkit.Param{Name: "resource", Value: "https://api"})
+		// Every other call with a context that can be done: a cancel flag and a watcher each.
+		ctx, cancel := bg, context.CancelFunc(func() {})
+		if i%2 == 1 {
+			ctx, cancel = context.WithCancel(bg)
+		}
+		token, err := client.ClientCredentials(ctx, "read", tokenkit.Param{Name: "resource", Value: "https://api"})
+		cancel()
 		if err != nil || token.AccessToken == "" {
 			t.Fatalf("call %d: %v", i, err)
 		}
 		// The error path too: error objects and their strings. An exchange, because the library
 		// retries a failed client-credentials request, which would make this test slow.
 		if i%100 == 0 {
-			if _, err := bad.ExchangeCode(freshCode(), nil); !errors.Is(err, tokenkit.ErrHTTP) {
+			if _, err := bad.ExchangeCode(bg, freshCode(), nil); !errors.Is(err, tokenkit.ErrHTTP) {
 				t.Fatalf("call %d: %v", i, err)
 			}
 			flows(i)
@@ -209,7 +222,7 @@ func TestNoLeakOverManyCalls(t *testing.T) {
 	after := rssBytes(t)
 	const mib = 1 << 20
 	t.Logf("%d client-credentials calls (and %d each of failed exchanges, authorization requests, "+
-		"introspections, token sources refreshed, sign-ins refused) after %d to warm up: VmRSS %.2f MiB, "+
+		"introspections, tokens saved and read back, token sources refreshed, sign-ins refused) after %d to warm up: VmRSS %.2f MiB, "+
 		"%.2f MiB half-way, %.2f MiB at the end: growth %+.2f MiB",
 		calls, calls/100, warmUp, float64(before)/mib, float64(middle)/mib, float64(after)/mib, float64(after-before)/mib)
 	if after-before >= 5*mib {
@@ -232,7 +245,7 @@ func measureWithoutRace(t *testing.T) {
 
 // Every method of a closed client fails the same way; sources made from it go on working.
 func TestUseAfterCloseFlows(t *testing.T) {
-	client, err := tokenkit.NewClient(flowConfig(t, "/token", "demo-client", "demo-secret"))
+	client, err := tokenkit.NewClient(bg, flowConfig(t, "/token", "demo-client", "demo-secret"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +254,7 @@ func TestUseAfterCloseFlows(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer source.Close()
-	device, err := client.DeviceAuthorize("read")
+	device, err := client.DeviceAuthorize(bg, tokenkit.DeviceOptions{Scope: "read"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,16 +264,16 @@ func TestUseAfterCloseFlows(t *testing.T) {
 	ctx := context.Background()
 	_, err = client.AuthorizationRequest("http://127.0.0.1:9/cb", "")
 	expectClosed(t, "AuthorizationRequest", err)
-	_, err = client.SignInLoopback(ctx, tokenkit.LoopbackOptions{Timeout: time.Second, OpenURL: func(string) {}})
+	_, err = client.SignInLoopback(ctx, tokenkit.LoopbackOptions{Timeout: time.Second, OpenURL: func(string) error { return nil }})
 	expectClosed(t, "SignInLoopback", err)
-	_, err = client.DeviceAuthorize("")
+	_, err = client.DeviceAuthorize(bg, tokenkit.DeviceOptions{})
 	expectClosed(t, "DeviceAuthorize", err)
 	_, err = client.DevicePoll(ctx, device)
 	expectClosed(t, "DevicePoll", err)
-	_, err = client.DeviceFlow(ctx, "", func(tokenkit.DeviceAuthorization) {})
+	_, err = client.DeviceFlow(ctx, tokenkit.DeviceOptions{Prompt: func(tokenkit.DeviceAuthorization) error { return nil }})
 	expectClosed(t, "DeviceFlow", err)
-	expectClosed(t, "Revoke", client.Revoke("t", ""))
-	_, err = client.Introspect("t", "")
+	expectClosed(t, "Revoke", client.Revoke(bg, "t", ""))
+	_, err = client.Introspect(bg, "t", "")
 	expectClosed(t, "Introspect", err)
 	_, err = client.NewTokenSource(&tokenkit.Token{RefreshToken: "rt"}, tokenkit.TokenSourceOptions{})
 	expectClosed(t, "NewTokenSource", err)

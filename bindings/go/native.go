@@ -2,7 +2,8 @@ package tokenkit
 
 // The plumbing every binding of a tokenkit function shares: the ABI check, argument conversion,
 // status checking and string copying. A new C function is bound by converting its arguments with
-// callArgs, running it through check (or receiveToken, or Client.use), and copying its outputs.
+// callArgs (or an options builder, options.go), running it through check (or receiveToken, or
+// Client.call), and copying its outputs. header_test.go checks every call against tokenkit.h.
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include
@@ -14,12 +15,13 @@ import "C"
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"strings"
 	"unsafe"
 )
 
 // ABIVersion is the version of the tokenkit C ABI this package was written for.
-const ABIVersion = 1
+const ABIVersion = 2
 
 // abiErr is returned by every constructor when the header or the library is not ABIVersion.
 var abiErr = checkABI(uint32(C.TOKENKIT_ABI_VERSION), uint32(C.tokenkit_abi_version()))
@@ -34,7 +36,7 @@ func checkABI(header, library uint32) error {
 			"rebuild the library (make lib) and update the Go package together", ABIVersion, header, library)}
 }
 
-// Version is the native library's version, e.g. "0.1.0".
+// Version is the native library's version, e.g. "0.2.0".
 func Version() string {
 	return C.GoString(C.tokenkit_version())
 }
@@ -50,8 +52,8 @@ func check(call func(errp **C.tokenkit_error) C.tokenkit_status) error {
 	return errorFromNative(status, native)
 }
 
-// takeString copies a string tokenkit returned as `char *` and frees (zeroizes) the native copy.
-// NULL, which tokenkit returns for an absent field, becomes "".
+// takeString copies a string tokenkit handed out through a `char **` output and frees (zeroizes)
+// the native copy. Only for such outputs: a borrowed `const char *` goes to borrowedString.
 func takeString(s *C.char) string {
 	if s == nil {
 		return ""
@@ -69,7 +71,8 @@ func takeBytes(s *C.char) []byte {
 	return bytes.Clone(unsafe.Slice((*byte)(unsafe.Pointer(s)), C.strlen(s)))
 }
 
-// borrowedString copies a `const char *` borrowed from a native object; NULL becomes "".
+// borrowedString copies a `const char *` lent by a native object, which must still be alive (the
+// caller frees the object afterwards, never the string); NULL, "absent", becomes "".
 func borrowedString(s *C.char) string {
 	if s == nil {
 		return ""
@@ -77,13 +80,21 @@ func borrowedString(s *C.char) string {
 	return C.GoString(s)
 }
 
-// callArgs holds the native form of one call's arguments: NUL-terminated copies of strings (Go
-// memory that C borrows for the call only, as tokenkit.h promises) and parameter lists. release
-// wipes the copies, since they may be secrets, and frees the lists. The first conversion error is
-// kept in err, so a binding converts every argument and then checks once.
+// borrowedBytes is borrowedString for a value kept as bytes; NULL becomes nil.
+func borrowedBytes(s *C.char) []byte {
+	if s == nil {
+		return nil
+	}
+	return bytes.Clone(unsafe.Slice((*byte)(unsafe.Pointer(s)), C.strlen(s)))
+}
+
+// callArgs holds NUL-terminated copies of one call's string arguments: Go memory that C borrows
+// for the call only, as tokenkit.h promises. release wipes the copies, since they may be secrets.
+// The first conversion error is kept in err, so a binding converts every argument and then checks
+// once.
 type callArgs struct {
 	bufs   [][]byte
-	params []*C.tokenkit_params
+	pinner runtime.Pinner
 	err    error
 }
 
@@ -111,34 +122,19 @@ func (a *callArgs) optional(name, s string) *C.char {
 	return a.required(name, s)
 }
 
-// paramList converts extra form parameters; none gives NULL, which every tokenkit call accepts.
-func (a *callArgs) paramList(params []Param) *C.tokenkit_params {
-	if a.err != nil || len(params) == 0 {
-		return nil
+// pin keeps a converted string in place while a Go value holding its address is passed to C (a
+// struct argument such as tokenkit_exchange_request); cgo's rules require it.
+func (a *callArgs) pin(s *C.char) *C.char {
+	if s != nil {
+		a.pinner.Pin(s)
 	}
-	list := C.tokenkit_params_new()
-	a.params = append(a.params, list)
-	for _, p := range params {
-		name, value := a.required("param name", p.Name), a.required("param value", p.Value)
-		if a.err != nil {
-			return nil
-		}
-		a.err = check(func(errp **C.tokenkit_error) C.tokenkit_status {
-			return C.tokenkit_params_add(list, name, value, errp)
-		})
-		if a.err != nil {
-			return nil
-		}
-	}
-	return list
+	return s
 }
 
 func (a *callArgs) release() {
+	a.pinner.Unpin()
 	for _, buf := range a.bufs {
 		clear(buf)
 	}
-	for _, list := range a.params {
-		C.tokenkit_params_free(list)
-	}
-	a.bufs, a.params = nil, nil
+	a.bufs = nil
 }

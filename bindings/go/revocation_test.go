@@ -13,7 +13,7 @@ func TestRevokeThenIntrospect(t *testing.T) {
 	client := newClient(t, flowConfig(t, "/token", "demo-client", "demo-secret"))
 	token := tokenExpiringIn(t, client, "3600")
 
-	info, err := client.Introspect(token.AccessToken, "access_token")
+	info, err := client.Introspect(bg, token.AccessToken, "access_token")
 	if err != nil {
 		t.Fatalf("Introspect: %v", err)
 	}
@@ -26,39 +26,39 @@ func TestRevokeThenIntrospect(t *testing.T) {
 		t.Errorf("Raw %s: %v", info.Raw, err)
 	}
 
-	if err := client.Revoke(token.AccessToken, "access_token"); err != nil {
+	if err := client.Revoke(bg, token.AccessToken, "access_token"); err != nil {
 		t.Fatalf("Revoke: %v", err)
 	}
-	info, err = client.Introspect(token.AccessToken, "")
+	info, err = client.Introspect(bg, token.AccessToken, "")
 	if err != nil || info.Active || !info.Exp.IsZero() || info.ClientID != "" {
 		t.Errorf("after revocation: %+v %v", info, err)
 	}
 
-	if err := client.Revoke(token.RefreshToken, "refresh_token"); err != nil {
+	if err := client.Revoke(bg, token.RefreshToken, "refresh_token"); err != nil {
 		t.Errorf("Revoke refresh token: %v", err)
 	}
-	_, err = client.Refresh(token.RefreshToken, "")
+	_, err = client.Refresh(bg, token.RefreshToken, "")
 	asError(t, err, tokenkit.OAuth)
-	if err := client.Revoke("never-issued", ""); err != nil {
+	if err := client.Revoke(bg, "never-issued", ""); err != nil {
 		t.Errorf("an unknown token revokes fine (RFC 7009 §2.2): %v", err)
 	}
-	err = client.Revoke(token.AccessToken, "bogus_hint")
+	err = client.Revoke(bg, token.AccessToken, "bogus_hint")
 	if e := asError(t, err, tokenkit.OAuth); e.OAuthError != "unsupported_token_type" {
 		t.Errorf("bad hint: %+v", e)
 	}
-	mustContain(t, "empty token", asError(t, client.Revoke("", ""), tokenkit.InvalidArgument).Message, "token")
-	_, err = client.Introspect("a\x00", "")
+	mustContain(t, "empty token", asError(t, client.Revoke(bg, "", ""), tokenkit.InvalidArgument).Message, "token")
+	_, err = client.Introspect(bg, "a\x00", "")
 	asError(t, err, tokenkit.InvalidArgument)
 
 	// No endpoints configured: the library names them.
 	bare := newClient(t, demoConfig(t, "/token"))
-	mustContain(t, "no revocation endpoint", asError(t, bare.Revoke("t", ""), tokenkit.InvalidArgument).Message, "revocation_endpoint")
-	_, err = bare.Introspect("t", "")
+	mustContain(t, "no revocation endpoint", asError(t, bare.Revoke(bg, "t", ""), tokenkit.InvalidArgument).Message, "revocation_endpoint")
+	_, err = bare.Introspect(bg, "t", "")
 	mustContain(t, "no introspection endpoint", asError(t, err, tokenkit.InvalidArgument).Message, "introspection_endpoint")
 
 	// A public client may not introspect at the mock server.
 	public := newClient(t, flowConfig(t, "/token", "public-client", ""))
-	_, err = public.Introspect(token.AccessToken, "")
+	_, err = public.Introspect(bg, token.AccessToken, "")
 	asError(t, err, tokenkit.OAuth)
 }
 
@@ -71,20 +71,20 @@ func TestRevokeNestDelete(t *testing.T) {
 	cfg.RevocationEndpoint = srv + "/oauth2/access_tokens"
 	cfg.RevocationStyle = tokenkit.RevocationNestDelete
 	nest := newClient(t, cfg)
-	if err := nest.Revoke(token.AccessToken, ""); err != nil {
+	if err := nest.Revoke(bg, token.AccessToken, ""); err != nil {
 		t.Fatalf("DELETE: %v", err)
 	}
-	if info, err := client.Introspect(token.AccessToken, ""); err != nil || info.Active {
+	if info, err := client.Introspect(bg, token.AccessToken, ""); err != nil || info.Active {
 		t.Errorf("after DELETE: %+v %v", info, err)
 	}
 	var e *tokenkit.Error
-	if err := nest.Revoke("never-issued", ""); !errors.As(err, &e) || e.HTTPStatus != 404 {
+	if err := nest.Revoke(bg, "never-issued", ""); !errors.As(err, &e) || e.HTTPStatus != 404 {
 		t.Errorf("an unknown token: %v", err)
 	}
 	if tokenkit.RevocationNestDelete.String() != "nest_delete" || tokenkit.RevocationRFC7009.String() != "rfc7009" {
 		t.Error("RevocationStyle names")
 	}
 	cfg.RevocationStyle = 9
-	_, err := tokenkit.NewClient(cfg)
-	mustContain(t, "unknown style", asError(t, err, tokenkit.InvalidArgument).Message, "revocation_style")
+	_, err := tokenkit.NewClient(bg, cfg)
+	mustContain(t, "unknown style", asError(t, err, tokenkit.InvalidArgument).Message, "revocation style")
 }

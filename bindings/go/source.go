@@ -7,7 +7,6 @@ package tokenkit
 import "C"
 
 import (
-	"encoding/json"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,9 @@ import (
 // expiry, or on demand. However many goroutines ask at once, one refresh request is in flight;
 // the others wait for it and share its result. When the server sends no new refresh token the old
 // one is kept (RFC 6749 §6). All of this is the native library's tokenkit_source.
+//
+// Its calls take no context: the C ABI's token source has no cancel flag, so Config.Timeout bounds
+// a refresh.
 //
 // It is safe for concurrent use. It holds its own reference to the native client, so the Client
 // it was made from may be closed first. Close it when done: a finalizer frees a forgotten one,
@@ -36,10 +38,11 @@ var liveSources atomic.Int64
 
 // TokenSourceOptions are the optional settings of a TokenSource.
 type TokenSourceOptions struct {
-	// Skew is how long before its expiry a token counts as expired and is refreshed. Zero is the
-	// library's default, 60 s; other values are rounded up to whole seconds. Negative values are
-	// refused.
-	Skew time.Duration
+	// Skew is how long before its expiry a token counts as expired and is refreshed, rounded up
+	// to whole milliseconds: nil is the library's default, 60 s; a pointer to 0 (new(time.Duration))
+	// uses a token until it expires. Keep it below the server's token lifetime, or every use
+	// refreshes. Negative values are refused.
+	Skew *time.Duration
 	// OnChange is told about every new token, after each successful refresh, so that a rotated
 	// refresh token can be persisted (Token.RefreshToken is the one in use: the old one when the
 	// server sent none). It is called on the thread of the Token, AccessToken or Refresh call that
@@ -47,79 +50,88 @@ type TokenSourceOptions struct {
 	// trampoline also works on threads the Go runtime did not create). Calls never
 	// overlap (each happens after the previous one, in the sense of the Go memory model), and it
 	// must return promptly. It must not call the source's methods: Token, AccessToken and Refresh
-	// would deadlock in the library, and Save and Close contend with the call in progress; persist
-	// the token it receives. A panic in it is recovered before it can unwind through the library
-	// and re-raised by the call on the source that returns next, normally the one whose refresh
-	// called it.
+	// would fail, and Save and Close contend with the call in progress; persist the token it
+	// receives (json.Marshal writes it in the saved format). A panic in it is recovered before it
+	// can unwind through the library and re-raised by the call on the source that returns next,
+	// normally the one whose refresh called it.
 	OnChange func(*Token)
 }
 
-// NewTokenSource makes a token source from token. A token with only RefreshToken set (e.g.
-// &Token{RefreshToken: saved}) makes a source whose first use refreshes. The source is made from
-// the token's fields (AccessToken, TokenType, Expiry, RefreshToken, Scope, IDToken); Raw is not
-// kept, and a zero Expiry means the access token never expires (until Refresh). It makes no
-// request.
+// NewTokenSource makes a token source from token, one tokenkit returned (a grant, a TokenSource,
+// TokenFromJSON), which the source starts from as the library saved it. A Token built by hand
+// with only RefreshToken set (e.g. &Token{RefreshToken: saved}) makes a source whose first use
+// refreshes; any other Token built or changed by hand is refused. It makes no request.
 func (c *Client) NewTokenSource(token *Token, opts TokenSourceOptions) (*TokenSource, error) {
 	var a callArgs
 	defer a.release()
-	skew, err := skewSeconds(opts.Skew)
-	if err != nil {
-		return nil, err
-	}
-	// The C ABI has no constructor for a tokenkit_token: a token crosses in the persisted form
-	// tokenkit_source_from_json reads.
-	var saved, refreshToken *C.char
+	var saved *C.char
+	var refreshToken string
 	switch {
 	case token == nil:
-		// NULL and NULL: the library says what is missing.
-	case token.AccessToken == "":
-		refreshToken = a.optional("refresh_token", token.RefreshToken)
+		// NULL and no refresh token: the library says what is missing.
+	case token.made == nil && token.AccessToken == "":
+		refreshToken = token.RefreshToken
 	default:
-		doc := savedToken(token)
+		doc, err := token.savedForm()
+		if err != nil {
+			return nil, err
+		}
 		saved = a.required("token", string(doc))
-		clear(doc)
 	}
 	if a.err != nil {
 		return nil, a.err
 	}
-	return c.newTokenSource(opts, func(h *C.tokenkit_client, onChange C.uintptr_t, out **C.tokenkit_source, errp **C.tokenkit_error) C.tokenkit_status {
-		if saved != nil {
-			return C.tkgo_source_from_json(h, saved, skew, onChange, out, errp)
+	return c.newTokenSource(opts, func(h *C.tokenkit_client, o *sourceOptions, out **C.tokenkit_source) error {
+		if o.refreshToken(refreshToken); o.err != nil {
+			return o.err
 		}
-		return C.tkgo_source_new(h, nil, refreshToken, skew, onChange, out, errp)
+		var native *C.tokenkit_token
+		if saved != nil {
+			if err := check(func(e **C.tokenkit_error) C.tokenkit_status {
+				return C.tokenkit_token_from_json(saved, &native, e)
+			}); err != nil {
+				return err
+			}
+			defer C.tokenkit_token_free(native) // the source keeps its own reference
+		}
+		return check(func(e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_source_new(h, native, o.native, out, e)
+		})
 	})
 }
 
-// LoadTokenSource makes a token source from what TokenSource.Save returned (or any JSON object
-// with at least a refresh_token). It makes no request.
+// LoadTokenSource makes a token source from what TokenSource.Save or json.Marshal of a Token
+// wrote (or any JSON object with an access_token or a refresh_token). It makes no request.
 func LoadTokenSource(client *Client, saved []byte, opts TokenSourceOptions) (*TokenSource, error) {
 	var a callArgs
 	defer a.release()
-	skew, err := skewSeconds(opts.Skew)
-	if err != nil {
-		return nil, err
-	}
 	csaved := a.required("saved token", string(saved))
 	if a.err != nil {
 		return nil, a.err
 	}
-	return client.newTokenSource(opts, func(h *C.tokenkit_client, onChange C.uintptr_t, out **C.tokenkit_source, errp **C.tokenkit_error) C.tokenkit_status {
-		return C.tkgo_source_from_json(h, csaved, skew, onChange, out, errp)
+	return client.newTokenSource(opts, func(h *C.tokenkit_client, o *sourceOptions, out **C.tokenkit_source) error {
+		return check(func(e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_source_from_json(h, csaved, o.native, out, e)
+		})
 	})
 }
 
-// newTokenSource runs one of the two native constructors with the OnChange trampoline.
-func (c *Client) newTokenSource(opts TokenSourceOptions, construct func(h *C.tokenkit_client, onChange C.uintptr_t, out **C.tokenkit_source, errp **C.tokenkit_error) C.tokenkit_status) (*TokenSource, error) {
+// newTokenSource runs one of the two native constructors with the source options of opts.
+func (c *Client) newTokenSource(opts TokenSourceOptions, construct func(h *C.tokenkit_client, o *sourceOptions, out **C.tokenkit_source) error) (*TokenSource, error) {
 	ts := &TokenSource{deleteHandle: func() {}}
-	var handle C.uintptr_t
+	o := newSourceOptions(&opts)
+	defer o.free()
 	if opts.OnChange != nil {
 		ts.onChange = &callback{onChange: opts.OnChange}
+		var handle C.uintptr_t
 		handle, ts.deleteHandle = ts.onChange.newHandle()
+		o.onChange(handle)
 	}
 	var native *C.tokenkit_source
-	err := c.use(func(h *C.tokenkit_client) error {
-		return check(func(errp **C.tokenkit_error) C.tokenkit_status { return construct(h, handle, &native, errp) })
-	})
+	err := o.err
+	if err == nil {
+		err = c.use(func(h *C.tokenkit_client) error { return construct(h, o, &native) })
+	}
 	if err != nil {
 		ts.deleteHandle()
 		return nil, err
@@ -128,38 +140,6 @@ func (c *Client) newTokenSource(opts TokenSourceOptions, construct func(h *C.tok
 	liveSources.Add(1)
 	runtime.SetFinalizer(ts, (*TokenSource).free)
 	return ts, nil
-}
-
-// skewSeconds is the ABI's skew_seconds: -1 for the default, else whole seconds rounded up.
-func skewSeconds(skew time.Duration) (C.int64_t, error) {
-	switch {
-	case skew == 0:
-		return -1, nil
-	case skew < 0:
-		return 0, &Error{Kind: InvalidArgument, Message: "skew must not be negative, got " + skew.String()}
-	}
-	return C.int64_t((skew + time.Second - 1) / time.Second), nil
-}
-
-// savedToken is token in the form tokenkit_source_to_json writes.
-func savedToken(t *Token) []byte {
-	var expiresAt *int64
-	if !t.Expiry.IsZero() {
-		at := t.Expiry.Unix()
-		expiresAt = &at
-	}
-	doc, err := json.Marshal(struct {
-		AccessToken  string `json:"access_token"`
-		TokenType    string `json:"token_type,omitempty"`
-		ExpiresAt    *int64 `json:"expires_at,omitempty"`
-		RefreshToken string `json:"refresh_token,omitempty"`
-		Scope        string `json:"scope,omitempty"`
-		IDToken      string `json:"id_token,omitempty"`
-	}{t.AccessToken, t.TokenType, expiresAt, t.RefreshToken, t.Scope, t.IDToken})
-	if err != nil {
-		panic("tokenkit: encoding a token: " + err.Error()) // strings and an integer always encode
-	}
-	return doc
 }
 
 // Token returns a valid token, refreshing it first when it is within the skew of its expiry. A
@@ -209,9 +189,9 @@ func (ts *TokenSource) Refresh() (*Token, error) {
 	return token, nil
 }
 
-// Save returns the source's state to persist, as a JSON object (access_token, token_type,
-// expires_at, refresh_token, scope, id_token): secrets, to be stored as such. LoadTokenSource
-// reads it back. It makes no request.
+// Save returns the source's state to persist, in tokenkit's saved format (the current token, or
+// only the refresh token): secrets, to be stored as such. LoadTokenSource reads it back. It makes
+// no request.
 func (ts *TokenSource) Save() ([]byte, error) {
 	var saved []byte
 	err := ts.use(func(h *C.tokenkit_source) error {
@@ -269,6 +249,5 @@ func (ts *TokenSource) use(f func(h *C.tokenkit_source) error) error {
 		runtime.KeepAlive(ts)
 		return err
 	}()
-	ts.onChange.repanic()
-	return err
+	return ts.onChange.finish(err)
 }

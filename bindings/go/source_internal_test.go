@@ -19,12 +19,12 @@ import (
 // did not create, racing for an expired token. The trampoline must work there, and under -race.
 func TestOnChangeFromForeignThreads(t *testing.T) {
 	srv := testserver.Env(t, "TOKENKIT_TEST_SERVER")
-	client, err := NewClient(Config{TokenEndpoint: srv + "/token", ClientID: "demo-client", ClientSecret: "demo-secret"})
+	client, err := NewClient(bg, Config{TokenEndpoint: srv + "/token", ClientID: "demo-client", ClientSecret: "demo-secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	initial, err := client.ExchangeCode(testserver.Code(), &ExchangeOptions{Params: []Param{{"mock_expires_in", "30"}}})
+	initial, err := client.ExchangeCode(bg, testserver.Code(), &ExchangeOptions{Params: []Param{{"mock_expires_in", "30"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestOnChangeFromForeignThreads(t *testing.T) {
 
 // A source nobody closed is freed by its finalizer, OnChange handle included.
 func TestFinalizerFreesForgottenSource(t *testing.T) {
-	client, err := NewClient(Config{TokenEndpoint: "http://127.0.0.1:9/token", ClientID: "id", ClientSecret: "s"})
+	client, err := NewClient(bg, Config{TokenEndpoint: "http://127.0.0.1:9/token", ClientID: "id", ClientSecret: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,12 +95,12 @@ func TestFinalizerFreesForgottenSource(t *testing.T) {
 // previous one as far as Go (and the race detector) can tell, so OnChange needs no lock of its own.
 func TestOnChangeCallsAreSerial(t *testing.T) {
 	srv := testserver.Env(t, "TOKENKIT_TEST_SERVER")
-	client, err := NewClient(Config{TokenEndpoint: srv + "/token", ClientID: "demo-client", ClientSecret: "demo-secret"})
+	client, err := NewClient(bg, Config{TokenEndpoint: srv + "/token", ClientID: "demo-client", ClientSecret: "demo-secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	initial, err := client.ExchangeCode(testserver.Code(), nil)
+	initial, err := client.ExchangeCode(bg, testserver.Code(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package tokenkit_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -42,7 +43,7 @@ func newSource(t *testing.T, client *tokenkit.Client, token *tokenkit.Token, opt
 // made, everyone gets its token, and OnChange hears of it once.
 func TestTokenSourceOneRefreshForManyGoroutines(t *testing.T) {
 	cfg, key := countedConfig(t)
-	client, err := tokenkit.NewClient(cfg)
+	client, err := tokenkit.NewClient(bg, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestTokenSourceKeepsTheToken(t *testing.T) {
 
 	// Skew is honoured: with 2 h, a token of 1 h is due for refresh.
 	var ch changes
-	early := newSource(t, client, initial, tokenkit.TokenSourceOptions{Skew: 2 * time.Hour, OnChange: ch.record})
+	early := newSource(t, client, initial, tokenkit.TokenSourceOptions{Skew: new(2 * time.Hour), OnChange: ch.record})
 	token, err = early.Token()
 	if err != nil || token.AccessToken == initial.AccessToken || len(ch.list()) != 1 {
 		t.Errorf("Skew 2h: %v %v, %d changes", token, err, len(ch.list()))
@@ -142,7 +143,11 @@ func TestTokenSourceKeepsTheToken(t *testing.T) {
 	}
 
 	// Expired, and nothing to refresh with.
-	stale := newSource(t, client, &tokenkit.Token{AccessToken: "at-old", Expiry: time.Now().Add(-time.Minute)}, tokenkit.TokenSourceOptions{})
+	old, err := tokenkit.TokenFromJSON(fmt.Appendf(nil, `{"access_token":"at-old","expires_at":%d}`, time.Now().Add(-time.Minute).Unix()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := newSource(t, client, old, tokenkit.TokenSourceOptions{})
 	_, err = stale.Token()
 	mustContain(t, "expired", asError(t, err, tokenkit.InvalidArgument).Message, "no refresh token")
 
@@ -188,7 +193,7 @@ func TestTokenSourceSaveAndLoad(t *testing.T) {
 	}
 
 	_, err = tokenkit.LoadTokenSource(other, []byte("not json"), tokenkit.TokenSourceOptions{})
-	mustContain(t, "garbage", asError(t, err, tokenkit.InvalidArgument).Message, "not JSON")
+	mustContain(t, "garbage", asError(t, err, tokenkit.InvalidArgument).Message, "not a JSON object")
 	_, err = tokenkit.LoadTokenSource(nil, saved, tokenkit.TokenSourceOptions{})
 	mustContain(t, "nil client", asError(t, err, tokenkit.InvalidArgument).Message, "client is nil")
 }
@@ -220,7 +225,7 @@ func TestTokenSourceRotatedRefreshToken(t *testing.T) {
 		t.Errorf("saved %s lacks the rotated %q", saved, last)
 	}
 	// The first refresh token was spent by the rotation.
-	_, err := rotating.Refresh(initial.RefreshToken, "")
+	_, err := rotating.Refresh(bg, initial.RefreshToken, "")
 	asError(t, err, tokenkit.OAuth)
 }
 
@@ -262,12 +267,20 @@ func TestTokenSourceArgumentsAndClose(t *testing.T) {
 		_, err := client.NewTokenSource(token, tokenkit.TokenSourceOptions{})
 		mustContain(t, "nothing", asError(t, err, tokenkit.InvalidArgument).Message, "a token or a refresh token")
 	}
-	_, err := client.NewTokenSource(&tokenkit.Token{RefreshToken: "rt"}, tokenkit.TokenSourceOptions{Skew: -time.Second})
+	_, err := client.NewTokenSource(&tokenkit.Token{RefreshToken: "rt"}, tokenkit.TokenSourceOptions{Skew: new(-time.Second)})
 	mustContain(t, "negative skew", asError(t, err, tokenkit.InvalidArgument).Message, "skew")
-	_, err = client.NewTokenSource(&tokenkit.Token{AccessToken: "a\x00b"}, tokenkit.TokenSourceOptions{})
-	asError(t, err, tokenkit.InvalidArgument)
+	_, err = client.NewTokenSource(&tokenkit.Token{RefreshToken: "r\x00t"}, tokenkit.TokenSourceOptions{})
+	mustContain(t, "NUL", asError(t, err, tokenkit.InvalidArgument).Message, "refresh_token contains a NUL byte")
+	// A token crosses into a source in the saved form the library made, never one the binding
+	// writes: a Token built by hand with an access token has none.
+	_, err = client.NewTokenSource(&tokenkit.Token{AccessToken: "at-x", RefreshToken: "rt-x"}, tokenkit.TokenSourceOptions{})
+	mustContain(t, "built by hand", asError(t, err, tokenkit.InvalidArgument).Message, "TokenFromJSON")
 
-	ts, err := client.NewTokenSource(&tokenkit.Token{AccessToken: "at-x", RefreshToken: "rt-x"}, tokenkit.TokenSourceOptions{})
+	token, err := tokenkit.TokenFromJSON([]byte(`{"access_token":"at-x","refresh_token":"rt-x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := client.NewTokenSource(token, tokenkit.TokenSourceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,5 +305,74 @@ func TestTokenSourceArgumentsAndClose(t *testing.T) {
 	var nilSource *tokenkit.TokenSource
 	if _, err := nilSource.Token(); err == nil || nilSource.Close() != nil {
 		t.Error("nil source")
+	}
+}
+
+// Skew 0 is a setting of its own, not "the default": a token 30 s from expiry is used as it is,
+// where the default 60 s would refresh it.
+func TestTokenSourceSkewZero(t *testing.T) {
+	cfg, key := countedConfig(t)
+	client := newClient(t, cfg)
+	initial := tokenExpiringIn(t, client, "30")
+	zero := newSource(t, client, initial, tokenkit.TokenSourceOptions{Skew: new(time.Duration)})
+	before := serverStats(t)
+	if token, err := zero.Token(); err != nil || token.AccessToken != initial.AccessToken {
+		t.Errorf("skew 0: %v %v, want the initial token", token, err)
+	}
+	if n := serverStats(t).Flaky[key] - before.Flaky[key]; n != 0 {
+		t.Errorf("skew 0 made %d requests", n)
+	}
+	byDefault := newSource(t, client, initial, tokenkit.TokenSourceOptions{})
+	if token, err := byDefault.Token(); err != nil || token.AccessToken == initial.AccessToken {
+		t.Errorf("default skew: %v %v, want a refreshed token", token, err)
+	}
+}
+
+// A token's JSON is the library's saved format: written and read by tokenkit, never by the binding.
+func TestTokenJSON(t *testing.T) {
+	client := newClient(t, demoConfig(t, "/token"))
+	token := tokenExpiringIn(t, client, "3600")
+	saved, err := json.Marshal(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(saved, &fields); err != nil || fields["access_token"] != token.AccessToken ||
+		fields["refresh_token"] != token.RefreshToken || fields["expires_at"] != float64(token.Expiry.Unix()) ||
+		fields["expires_in"] != nil {
+		t.Errorf("saved %s: %v", saved, err)
+	}
+	var back tokenkit.Token
+	if err := json.Unmarshal(saved, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.AccessToken != token.AccessToken || back.RefreshToken != token.RefreshToken || back.Scope != token.Scope ||
+		!back.Expiry.Equal(token.Expiry) || back.ExpiresIn <= 3500 || back.ExpiresIn > 3600 {
+		t.Errorf("read back %v, want %v", back, token)
+	}
+	if again, err := json.Marshal(back); err != nil || string(again) != string(saved) {
+		t.Errorf("saved again %s %v, want %s", again, err, saved)
+	}
+	// A struct holding a token persists it.
+	doc, err := json.Marshal(struct{ Token *tokenkit.Token }{token})
+	if err != nil || !strings.Contains(string(doc), `"Token":{"access_token":`) {
+		t.Errorf("in a struct: %s %v", doc, err)
+	}
+
+	changed := *token
+	changed.RefreshToken = "rt-mine"
+	_, err = json.Marshal(changed)
+	mustContain(t, "changed", asError(t, err, tokenkit.InvalidArgument).Message, "changed")
+	_, err = json.Marshal(tokenkit.Token{AccessToken: "at"})
+	mustContain(t, "by hand", asError(t, err, tokenkit.InvalidArgument).Message, "built by hand")
+
+	for _, bad := range []string{`"at"`, `{"refresh_token":"rt"}`, `{"access_token":7}`, "{\"access_token\":\"a\x00\"}"} {
+		_, err := tokenkit.TokenFromJSON([]byte(bad))
+		asError(t, err, tokenkit.InvalidArgument)
+	}
+	// Any JSON object with an access_token will do; expires_at may be a numeric string.
+	other, err := tokenkit.TokenFromJSON([]byte(`{"access_token":"at-1","token_type":"bearer","expires_at":"4102444800"}`))
+	if err != nil || other.AccessToken != "at-1" || other.Expiry.Unix() != 4102444800 {
+		t.Errorf("a foreign token: %v %v", other, err)
 	}
 }

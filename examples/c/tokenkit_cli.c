@@ -2,10 +2,13 @@
  * tokenkit: the Works with Nest sample's curl command as a real tool, and the rest of OAuth 2.0
  * for clients: sign-in through the browser, the device flow, revocation, introspection, discovery.
  *
- * The client secret comes from TOKENKIT_CLIENT_SECRET, so it never shows in `ps`.
+ * The client secret comes from TOKENKIT_CLIENT_SECRET, so it never shows in `ps`. Ctrl-C (SIGINT)
+ * or SIGTERM cancels the request or wait in progress through a tokenkit_cancel: exit status 7.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +26,7 @@ enum exit_status {
     EXIT_TRANSPORT = 4,  /* transport, timeout or TLS */
     EXIT_PROTOCOL = 5,   /* protocol or HTTP error */
     EXIT_INSECURE = 6,   /* plain http:// to a host that is not loopback */
-    EXIT_CANCELLED = 7,  /* the wait was cancelled */
+    EXIT_CANCELLED = 7,  /* cancelled: Ctrl-C or SIGTERM */
     EXIT_INTERNAL = 70,
 };
 
@@ -62,7 +65,8 @@ static const char USAGE[] =
     "  --connect-timeout-ms N  connect timeout (default 10000)\n"
     "  --retries N           retries of refresh, client credentials, polling, revoke, introspect on\n"
     "                        transport errors, 5xx and 429 (default 3; 0 turns them off)\n"
-    "  --param NAME=VALUE    an extra form or authorization parameter (repeatable)\n"
+    "  --param NAME=VALUE    an extra form or authorization parameter (repeatable); like every\n"
+    "                        setting, refused (exit 2) by a command it does not apply to\n"
     "  --client-secret S     the client secret; avoid it: other users can see it in `ps`.\n"
     "                        Prefer the environment variable TOKENKIT_CLIENT_SECRET.\n"
     "  -h, --help            this help\n"
@@ -83,7 +87,7 @@ static const char USAGE[] =
     "  4  transport error, timeout or TLS error\n"
     "  5  protocol error or HTTP error (bad JSON, no access_token, a 500 page, a wrong state)\n"
     "  6  insecure URL refused (plain http:// to a host that is not loopback)\n"
-    "  7  cancelled\n";
+    "  7  cancelled (Ctrl-C or SIGTERM)\n";
 
 static int exit_for(tokenkit_status status) {
     switch (status) {
@@ -125,21 +129,61 @@ struct options {
     const char *token_url, *authorization_url, *device_url, *revocation_url, *introspection_url;
     const char *issuer, *preset, *project_id;
     const char *code, *redirect_uri, *code_verifier, *refresh_token, *scope, *token, *token_type_hint;
-    unsigned long long timeout_ms, connect_timeout_ms, wait_ms, port, retries;
+    int64_t timeout_ms, connect_timeout_ms, wait_ms, port, retries;
     int secret_from_flag, no_browser, retries_set;
+    const char *params[64]; /* NAME=VALUE, as given */
+    size_t param_count;
+    tokenkit_cancel *cancel;
 };
 
-static int parse_number(const char *text, unsigned long long *out, int allow_zero) {
-    char *end = NULL;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (!*text || *end || (!allow_zero && v == 0)) return -1;
+/* A decimal number of at most 12 digits (no sign), > 0 unless allow_zero. */
+static int parse_number(const char *text, int64_t *out, int allow_zero) {
+    if (!*text || strlen(text) > 12 || strspn(text, "0123456789") != strlen(text)) return -1;
+    int64_t v = strtoll(text, NULL, 10);
+    if (!allow_zero && v == 0) return -1;
     *out = v;
     return 0;
+}
+
+/* Ctrl-C and SIGTERM are blocked in every thread and taken here, outside signal context, where
+ * raising the cancel flag is safe; the call in progress then returns CANCELLED. */
+struct signal_watch { sigset_t signals; const tokenkit_cancel *cancel; };
+
+static void *signal_main(void *arg) {
+    struct signal_watch *w = arg;
+    int sig = 0;
+    if (sigwait(&w->signals, &sig) == 0) {
+        fprintf(stderr, "tokenkit: cancelling (signal %d)\n", sig);
+        tokenkit_cancel_trigger(w->cancel);
+    }
+    return NULL;
+}
+
+/* Starts the signal thread; the signals stay blocked in the threads created afterwards. A signal
+ * ignored when we started (a background job's SIGINT, nohup) stays ignored. */
+static void watch_signals(const tokenkit_cancel *cancel) {
+    static struct signal_watch w;
+    w.cancel = cancel;
+    sigemptyset(&w.signals);
+    const int watched[] = {SIGINT, SIGTERM};
+    for (size_t i = 0; i < sizeof watched / sizeof watched[0]; i++) {
+        struct sigaction current;
+        if (sigaction(watched[i], NULL, &current) == 0 && current.sa_handler != SIG_IGN) sigaddset(&w.signals, watched[i]);
+    }
+    if (pthread_sigmask(SIG_BLOCK, &w.signals, NULL) != 0) return;
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, signal_main, &w) == 0) pthread_detach(thread);
 }
 
 /* Tries the desktop's opener; the URL is printed anyway, so failure is fine. */
 static void open_in_browser(const char *url) {
     const char *openers[] = {"xdg-open", "open"};
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setsigmask(&attr, &none); /* the opener gets Ctrl-C as usual */
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
     for (size_t i = 0; i < sizeof openers / sizeof openers[0]; i++) {
         pid_t pid;
         char *argv[] = {(char *)openers[i], (char *)url, NULL};
@@ -147,34 +191,97 @@ static void open_in_browser(const char *url) {
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", 1, 0);
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", 1, 0);
-        int rc = posix_spawnp(&pid, openers[i], &actions, NULL, argv, environ);
+        int rc = posix_spawnp(&pid, openers[i], &actions, &attr, argv, environ);
         posix_spawn_file_actions_destroy(&actions);
-        if (rc == 0) return; /* the opener runs on its own; it is not waited for */
+        if (rc == 0) break; /* the opener runs on its own; it is not waited for */
     }
+    posix_spawnattr_destroy(&attr);
 }
 
-static void on_url(void *user_data, const char *url) {
+static int32_t on_url(void *user_data, const char *url) {
     const struct options *o = user_data;
     fprintf(stderr, "Open this URL in a browser to sign in:\n%s\n", url);
     fflush(stderr);
     if (!o->no_browser) open_in_browser(url);
+    return 0;
 }
 
-static void on_device_code(void *user_data, const tokenkit_device_authorization *auth) {
+static int32_t on_device_code(void *user_data, const tokenkit_device_authorization *auth) {
     (void)user_data;
-    char *uri = tokenkit_device_authorization_verification_uri(auth);
-    char *complete = tokenkit_device_authorization_verification_uri_complete(auth);
-    char *user_code = tokenkit_device_authorization_user_code(auth);
-    fprintf(stderr, "To sign in, visit %s and enter the code: %s\n", uri, user_code);
+    const char *complete = tokenkit_device_authorization_verification_uri_complete(auth);
+    fprintf(stderr, "To sign in, visit %s and enter the code: %s\n", tokenkit_device_authorization_verification_uri(auth),
+            tokenkit_device_authorization_user_code(auth));
     if (complete) fprintf(stderr, "(or open %s)\n", complete);
     fflush(stderr);
-    tokenkit_string_free(uri);
-    tokenkit_string_free(complete);
-    tokenkit_string_free(user_code);
+    return 0;
 }
 
-static tokenkit_status configure(const struct options *o, int auth, tokenkit_config *config, char **metadata,
-                                 tokenkit_error **err) {
+/* Adds each --param NAME=VALUE through `add` (the options type's _add_param). */
+typedef tokenkit_status (*add_param_fn)(void *options, const char *name, const char *value, tokenkit_error **err);
+
+static tokenkit_status add_params(const struct options *o, add_param_fn add, void *options, tokenkit_error **err) {
+    tokenkit_status s = TOKENKIT_STATUS_OK;
+    for (size_t i = 0; i < o->param_count && !s; i++) {
+        char name[256];
+        const char *eq = strchr(o->params[i], '=');
+        size_t len = (size_t)(eq - o->params[i]);
+        if (len >= sizeof name) len = sizeof name - 1;
+        memcpy(name, o->params[i], len);
+        name[len] = '\0';
+        s = add(options, name, eq + 1, err);
+    }
+    return s;
+}
+static tokenkit_status add_request_param(void *options, const char *name, const char *value, tokenkit_error **err) {
+    return tokenkit_request_options_add_param(options, name, value, err);
+}
+static tokenkit_status add_sign_in_param(void *options, const char *name, const char *value, tokenkit_error **err) {
+    return tokenkit_sign_in_options_add_param(options, name, value, err);
+}
+static tokenkit_status add_device_param(void *options, const char *name, const char *value, tokenkit_error **err) {
+    return tokenkit_device_options_add_param(options, name, value, err);
+}
+
+/* The request options of exchange, refresh, client-credentials, revoke and introspect: every
+ * setting given on the command line, which the call refuses (exit 2) if it does not apply. */
+static tokenkit_status request_options(const struct options *o, tokenkit_request_options *r, tokenkit_error **err) {
+    tokenkit_status s = tokenkit_request_options_set_cancel(r, o->cancel, err);
+    if (!s && o->scope) s = tokenkit_request_options_set_scope(r, o->scope, err);
+    if (!s && o->redirect_uri) s = tokenkit_request_options_set_redirect_uri(r, o->redirect_uri, err);
+    if (!s && o->code_verifier) s = tokenkit_request_options_set_code_verifier(r, o->code_verifier, err);
+    if (!s && o->token_type_hint) s = tokenkit_request_options_set_token_type_hint(r, o->token_type_hint, err);
+    if (!s) s = add_params(o, add_request_param, r, err);
+    return s;
+}
+
+static tokenkit_status sign_in(const struct options *o, const tokenkit_client *client, tokenkit_token **token,
+                               tokenkit_error **err) {
+    tokenkit_sign_in_options *si = tokenkit_sign_in_options_new();
+    tokenkit_status s = tokenkit_sign_in_options_set_open_url(si, on_url, (void *)o, err);
+    if (!s) s = tokenkit_sign_in_options_set_cancel(si, o->cancel, err);
+    if (!s) s = tokenkit_sign_in_options_set_port(si, (int32_t)o->port, err);
+    if (!s && o->wait_ms) s = tokenkit_sign_in_options_set_timeout_ms(si, o->wait_ms, err);
+    if (!s && o->scope) s = tokenkit_sign_in_options_set_scope(si, o->scope, err);
+    if (!s) s = add_params(o, add_sign_in_param, si, err);
+    if (!s) s = tokenkit_client_sign_in(client, si, token, err);
+    tokenkit_sign_in_options_free(si);
+    return s;
+}
+
+static tokenkit_status device_flow(const struct options *o, const tokenkit_client *client, tokenkit_token **token,
+                                   tokenkit_error **err) {
+    tokenkit_device_options *d = tokenkit_device_options_new();
+    tokenkit_status s = tokenkit_device_options_set_on_prompt(d, on_device_code, NULL, err);
+    if (!s) s = tokenkit_device_options_set_cancel(d, o->cancel, err);
+    if (!s && o->scope) s = tokenkit_device_options_set_scope(d, o->scope, err);
+    if (!s) s = add_params(o, add_device_param, d, err);
+    if (!s) s = tokenkit_client_device_flow(client, d, token, err);
+    tokenkit_device_options_free(d);
+    return s;
+}
+
+static tokenkit_status configure(const struct options *o, int auth, tokenkit_config *config,
+                                 const tokenkit_request_options *discovery, char **metadata, tokenkit_error **err) {
     tokenkit_status s = TOKENKIT_STATUS_OK;
     if (o->preset) s = tokenkit_config_apply_preset(config, o->preset, o->project_id, err);
     if (!s && o->token_url) s = tokenkit_config_set_token_endpoint(config, o->token_url, err);
@@ -184,8 +291,8 @@ static tokenkit_status configure(const struct options *o, int auth, tokenkit_con
     if (!s && o->ca_file) s = tokenkit_config_add_ca_file(config, o->ca_file, err);
     if (!s && o->timeout_ms) s = tokenkit_config_set_timeout_ms(config, o->timeout_ms, err);
     if (!s && o->connect_timeout_ms) s = tokenkit_config_set_connect_timeout_ms(config, o->connect_timeout_ms, err);
-    if (!s && o->retries_set) s = tokenkit_config_set_retry(config, (uint32_t)o->retries, 200, 10000, err);
-    if (!s && o->issuer) s = tokenkit_config_discover(config, o->issuer, metadata, err);
+    if (!s && o->retries_set) s = tokenkit_config_set_retry(config, (int32_t)o->retries, 200, 10000, err);
+    if (!s && o->issuer) s = tokenkit_config_discover(config, o->issuer, discovery, metadata, err);
     if (!s && o->authorization_url) s = tokenkit_config_set_authorization_endpoint(config, o->authorization_url, err);
     if (!s && o->device_url) s = tokenkit_config_set_device_authorization_endpoint(config, o->device_url, err);
     if (!s && o->revocation_url) s = tokenkit_config_set_revocation_endpoint(config, o->revocation_url, err);
@@ -193,12 +300,7 @@ static tokenkit_status configure(const struct options *o, int auth, tokenkit_con
     return s;
 }
 
-static void print_owned(char *json) {
-    if (json) printf("%s\n", json);
-    tokenkit_string_free(json);
-}
-
-static int run(struct options *o, tokenkit_params *params) {
+static int run(struct options *o) {
     tokenkit_error *err = NULL;
     tokenkit_client *client = NULL;
     tokenkit_token *token = NULL;
@@ -211,45 +313,48 @@ static int run(struct options *o, tokenkit_params *params) {
     else if (!strcmp(o->auth_method, "none")) auth = TOKENKIT_AUTH_METHOD_NONE;
     else return usage_error("--auth-method must be post, basic or none");
 
+    const char *c = o->command;
+    int discover = !strcmp(c, "discover");
     tokenkit_config *config = tokenkit_config_new();
-    tokenkit_status status = configure(o, auth, config, !strcmp(o->command, "discover") ? &metadata : NULL, &err);
-    if (!status && strcmp(o->command, "discover")) status = tokenkit_client_new(config, &client, &err);
+    /* Discovery takes only the cancel flag; the command's own settings go with its request. */
+    tokenkit_request_options *discovery = tokenkit_request_options_new();
+    tokenkit_request_options *request = tokenkit_request_options_new();
+    tokenkit_status status = config && discovery && request ? TOKENKIT_STATUS_OK : TOKENKIT_STATUS_INTERNAL_ERROR;
+    if (!status) status = tokenkit_request_options_set_cancel(discovery, o->cancel, &err);
+    /* The discover command's settings go to the discovery, which refuses them like any call. */
+    if (!status && strcmp(c, "authorize") && strcmp(c, "device"))
+        status = request_options(o, discover ? discovery : request, &err);
+    if (!status) status = configure(o, auth, config, discovery, discover ? &metadata : NULL, &err);
+    if (!status && !discover) status = tokenkit_client_new(config, &client, &err);
     tokenkit_config_free(config);
 
     if (!status) {
-        const char *c = o->command;
-        if (!strcmp(c, "exchange"))
-            status = tokenkit_client_exchange_code(client, o->code, o->redirect_uri, o->code_verifier, params, &token, &err);
-        else if (!strcmp(c, "refresh"))
-            status = tokenkit_client_refresh(client, o->refresh_token, o->scope, params, &token, &err);
-        else if (!strcmp(c, "client-credentials"))
-            status = tokenkit_client_client_credentials(client, o->scope, params, &token, &err);
-        else if (!strcmp(c, "authorize"))
-            status = tokenkit_client_sign_in_loopback(client, o->scope, params, (uint16_t)o->port,
-                                                      o->wait_ms ? o->wait_ms : 300000, on_url, o, NULL, &token, &err);
-        else if (!strcmp(c, "device"))
-            status = tokenkit_client_device_flow(client, o->scope, params, on_device_code, NULL, NULL, &token, &err);
-        else if (!strcmp(c, "revoke"))
-            status = tokenkit_client_revoke(client, o->token, o->token_type_hint, &err);
-        else if (!strcmp(c, "introspect"))
-            status = tokenkit_client_introspect(client, o->token, o->token_type_hint, &introspection, &err);
+        if (!strcmp(c, "exchange")) status = tokenkit_client_exchange_code(client, o->code, request, &token, &err);
+        else if (!strcmp(c, "refresh")) status = tokenkit_client_refresh(client, o->refresh_token, request, &token, &err);
+        else if (!strcmp(c, "client-credentials")) status = tokenkit_client_client_credentials(client, request, &token, &err);
+        else if (!strcmp(c, "authorize")) status = sign_in(o, client, &token, &err);
+        else if (!strcmp(c, "device")) status = device_flow(o, client, &token, &err);
+        else if (!strcmp(c, "revoke")) status = tokenkit_client_revoke(client, o->token, request, &err);
+        else if (!strcmp(c, "introspect")) status = tokenkit_client_introspect(client, o->token, request, &introspection, &err);
     }
 
     int code = EXIT_OK;
     if (status) {
         code = report(status, err);
     } else if (token) {
-        print_owned(tokenkit_token_json(token));
+        printf("%s\n", tokenkit_token_json(token));
     } else if (introspection) {
-        print_owned(tokenkit_introspection_json(introspection));
+        printf("%s\n", tokenkit_introspection_json(introspection));
     } else if (metadata) {
         printf("%s\n", metadata);
-    } else if (!strcmp(o->command, "revoke")) {
+    } else if (!strcmp(c, "revoke")) {
         fprintf(stderr, "tokenkit: revoked\n");
     }
     tokenkit_string_free(metadata);
     tokenkit_introspection_free(introspection);
     tokenkit_token_free(token);
+    tokenkit_request_options_free(request);
+    tokenkit_request_options_free(discovery);
     tokenkit_client_free(client);
     tokenkit_error_free(err);
     return code;
@@ -314,7 +419,6 @@ int main(int argc, char **argv) {
     };
     struct options o;
     memset(&o, 0, sizeof o);
-    tokenkit_params *params = tokenkit_params_new();
     int result = EXIT_OK, opt;
 
     /* The command comes first (tokenkit exchange --code ...); options follow it. */
@@ -364,13 +468,10 @@ int main(int argc, char **argv) {
         case O_TOKEN: o.token = optarg; break;
         case O_HINT: o.token_type_hint = optarg; break;
         case O_PARAM: {
-            char *eq = strchr(optarg, '=');
-            if (!eq) { result = usage_error("--param takes NAME=VALUE"); goto done; }
-            *eq = '\0';
-            tokenkit_error *err = NULL;
-            tokenkit_status s = tokenkit_params_add(params, optarg, eq + 1, &err);
-            *eq = '=';
-            if (s) { result = report(s, err); tokenkit_error_free(err); goto done; }
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || eq - optarg >= 256) { result = usage_error("--param takes NAME=VALUE"); goto done; }
+            if (o.param_count == sizeof o.params / sizeof o.params[0]) { result = usage_error("too many --param"); goto done; }
+            o.params[o.param_count++] = optarg;
             break;
         }
         case 'h': fputs(USAGE, stdout); goto done;
@@ -395,8 +496,15 @@ int main(int argc, char **argv) {
         result = usage_error("set TOKENKIT_CLIENT_SECRET (or use --auth-method none for a public client)");
         goto done;
     }
-    result = run(&o, params);
+    if (tokenkit_abi_version() != TOKENKIT_ABI_VERSION) {
+        fprintf(stderr, "tokenkit: libtokenkit has ABI %u, this program needs %d\n", tokenkit_abi_version(), TOKENKIT_ABI_VERSION);
+        return EXIT_INTERNAL;
+    }
+    o.cancel = tokenkit_cancel_new();
+    if (!o.cancel) return EXIT_INTERNAL;
+    watch_signals(o.cancel);
+    result = run(&o);
+    tokenkit_cancel_free(o.cancel);
 done:
-    tokenkit_params_free(params);
     return result;
 }

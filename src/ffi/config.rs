@@ -1,24 +1,25 @@
-//! `tokenkit_config`: a mutable builder for a client's settings.
+//! `tokenkit_config`: a client's settings, filled before the client is made. Each setter converts
+//! and forwards to `ClientConfig`, where the rule for the value lives.
 
-use std::ffi::c_char;
-use std::time::Duration;
+use libc::c_char;
 
+use super::boundary::{ffi_boundary, free_handle, millis, optional_str, required_mut, required_str};
 use super::error::tokenkit_error;
-use super::{free_handle, optional_str, owned_c_string, required_str, run, tokenkit_status};
-use crate::config::{check_user_agent, AuthMethod, ClientConfig, RevocationStyle};
-use crate::discovery::discover;
-use crate::retry::RetryPolicy;
+use super::options::tokenkit_request_options;
+use super::{owned_c_string, tokenkit_status};
+use crate::config::{AuthMethod, ClientConfig, Endpoint, RevocationStyle};
 use crate::error::{Error, Result};
-use crate::secret::Secret;
-use crate::transport::check_endpoint;
+use crate::options::RequestOptions;
+use crate::retry::RetryPolicy;
 
-/// Client authentication methods. Numbers are fixed and never reused.
+/// Client authentication methods (RFC 6749 §2.3.1). Numbers are fixed and never reused.
 #[repr(i32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)] // named by the header; setters take an int32_t, so an unknown number is an error, not UB
 pub enum tokenkit_auth_method {
-    /// client_id and client_secret in the form body (RFC 6749 §2.3.1). The default, as Nest does.
+    /// client_id and client_secret in the form body. The default, as Works with Nest does.
     TOKENKIT_AUTH_METHOD_CLIENT_SECRET_POST = 0,
-    /// HTTP Basic with the form-encoded client_id and client_secret (RFC 6749 §2.3.1).
+    /// HTTP Basic with the form-encoded client_id and client_secret.
     TOKENKIT_AUTH_METHOD_CLIENT_SECRET_BASIC = 1,
     /// A public client: client_id in the body, no secret.
     TOKENKIT_AUTH_METHOD_NONE = 2,
@@ -27,343 +28,284 @@ pub enum tokenkit_auth_method {
 /// How tokens are revoked. Numbers are fixed and never reused.
 #[repr(i32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)] // named by the header, as tokenkit_auth_method
 pub enum tokenkit_revocation_style {
     /// RFC 7009: POST token and token_type_hint to the revocation endpoint. The default.
-    TOKENKIT_REVOCATION_RFC7009 = 0,
+    TOKENKIT_REVOCATION_STYLE_RFC7009 = 0,
     /// Works with Nest: DELETE <revocation endpoint>/<access token>.
-    TOKENKIT_REVOCATION_NEST_DELETE = 1,
+    TOKENKIT_REVOCATION_STYLE_NEST_DELETE = 1,
 }
 
-/// Settings for tokenkit_client_new(). Owned by the caller, freed with tokenkit_config_free().
-/// Not thread-safe: fill it from one thread; a client copies what it needs, so the config may be
-/// freed or reused as soon as tokenkit_client_new() returns.
+/// A client's settings. Made by tokenkit_config_new(), owned by the caller, freed with
+/// tokenkit_config_free(). Not thread-safe: fill it from one thread. A client copies what it
+/// needs, so the config may be freed or reused as soon as tokenkit_client_new() returns. Every
+/// setter checks its value at once and leaves the config unchanged when it fails.
+///
+/// Functions: tokenkit_config_new, tokenkit_config_set_token_endpoint,
+/// tokenkit_config_set_authorization_endpoint, tokenkit_config_set_device_authorization_endpoint,
+/// tokenkit_config_set_revocation_endpoint, tokenkit_config_set_introspection_endpoint,
+/// tokenkit_config_set_client_id, tokenkit_config_set_client_secret,
+/// tokenkit_config_set_auth_method, tokenkit_config_set_connect_timeout_ms,
+/// tokenkit_config_set_timeout_ms, tokenkit_config_set_attempt_timeout_ms,
+/// tokenkit_config_set_max_response_bytes, tokenkit_config_set_max_idle_connections_per_host,
+/// tokenkit_config_set_user_agent, tokenkit_config_add_ca_file,
+/// tokenkit_config_set_revocation_style, tokenkit_config_set_retry, tokenkit_config_apply_preset,
+/// tokenkit_config_discover, tokenkit_config_free.
 pub struct tokenkit_config {
     pub(crate) inner: ClientConfig,
 }
 
-/// Makes a config with the defaults: auth method client_secret_post, connect timeout 10 s, overall
-/// timeout 30 s, response cap 1 MiB, User-Agent "tokenkit/VERSION". Never NULL.
+/// Makes a config with the defaults: no endpoint, no client id, auth method client_secret_post,
+/// connect timeout 10 s, call deadline 30 s, response cap 1 MiB, 16 idle connections per host,
+/// 3 retries, User-Agent "tokenkit/VERSION". NULL only if memory ran out.
 #[no_mangle]
 pub extern "C" fn tokenkit_config_new() -> *mut tokenkit_config {
-    Box::into_raw(Box::new(tokenkit_config { inner: ClientConfig::new("", "") }))
-}
-
-/// Runs a setter on a config: shared NULL check and panic boundary.
-unsafe fn with_config(
-    config: *mut tokenkit_config,
-    err: *mut *mut tokenkit_error,
-    set: impl FnOnce(&mut ClientConfig) -> Result<()>,
-) -> tokenkit_status {
-    run(err, || {
-        let config = config.as_mut().ok_or_else(|| Error::invalid_argument("config is NULL"))?;
-        set(&mut config.inner)
+    ffi_boundary!(fallback std::ptr::null_mut(), {
+        Box::into_raw(Box::new(tokenkit_config { inner: ClientConfig::default() }))
     })
 }
 
-fn millis(ms: u64, name: &str) -> Result<Duration> {
-    if ms == 0 {
-        Err(Error::invalid_argument(format!("{name} must be greater than zero")))
-    } else {
-        Ok(Duration::from_millis(ms))
-    }
+/// The shape of every setter: `config` checked, then the change.
+unsafe fn with_config(config: *mut tokenkit_config, set: impl FnOnce(&mut ClientConfig) -> Result<()>) -> Result<()> {
+    set(&mut required_mut(config, "config")?.inner)
 }
 
-/// Sets the token endpoint URL (copied). It must be https://, or http:// to a loopback host
-/// (127.0.0.0/8, ::1, localhost). Returns OK, INVALID_ARGUMENT (NULL, not UTF-8, not a URL) or
-/// INSECURE (plain http:// elsewhere).
-///
-/// # Safety
-/// `config` is NULL or a live config not used by another thread during the call; `url` is NULL or a
-/// NUL-terminated string; `err` is NULL or a place for one pointer.
+unsafe fn set_endpoint(config: *mut tokenkit_config, url: *const c_char, which: Endpoint) -> Result<()> {
+    with_config(config, |c| c.set_endpoint(which, required_str(url, which.name())?))
+}
+
+/// Sets the token endpoint (RFC 6749 §3.2), copied. It must be https://, or http:// to a loopback
+/// address (127.0.0.0/8, [::1] or exactly `localhost`, which tokenkit resolves without DNS), with no
+/// fragment and no credentials. Returns OK, INVALID_ARGUMENT (NULL, not UTF-8, not such a URL) or
+/// INSECURE (plain http:// elsewhere). For this and every setter: `config` is NULL or a live config
+/// no other thread uses during the call; strings are NULL or NUL-terminated and borrowed for the
+/// call; `err` is NULL or a place for one pointer.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_set_token_endpoint(
     config: *mut tokenkit_config,
     url: *const c_char,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    with_config(config, err, |c| {
-        let url = required_str(url, "token_endpoint")?;
-        check_endpoint(url, "token_endpoint")?;
-        c.token_endpoint = url.to_owned();
-        Ok(())
-    })
+    ffi_boundary!(err, { set_endpoint(config, url, Endpoint::Token) })
 }
 
-/// Sets the client id (copied; must not be empty). Returns OK or INVALID_ARGUMENT.
-///
-/// # Safety
-/// As tokenkit_config_set_token_endpoint().
-#[no_mangle]
-pub unsafe extern "C" fn tokenkit_config_set_client_id(
-    config: *mut tokenkit_config,
-    client_id: *const c_char,
-    err: *mut *mut tokenkit_error,
-) -> tokenkit_status {
-    with_config(config, err, |c| {
-        let id = required_str(client_id, "client_id")?;
-        if id.is_empty() {
-            return Err(Error::invalid_argument("client_id is empty"));
-        }
-        c.client_id = id.to_owned();
-        Ok(())
-    })
-}
-
-/// Sets the client secret (copied, zeroized when the config or client is freed). NULL clears it.
-/// Returns OK or INVALID_ARGUMENT (not UTF-8).
-///
-/// # Safety
-/// As tokenkit_config_set_token_endpoint().
-#[no_mangle]
-pub unsafe extern "C" fn tokenkit_config_set_client_secret(
-    config: *mut tokenkit_config,
-    client_secret: *const c_char,
-    err: *mut *mut tokenkit_error,
-) -> tokenkit_status {
-    with_config(config, err, |c| {
-        c.client_secret = optional_str(client_secret, "client_secret")?.map(Secret::from);
-        Ok(())
-    })
-}
-
-/// Sets how the client authenticates: one of tokenkit_auth_method. Returns OK or INVALID_ARGUMENT
-/// (an unknown number).
-///
-/// # Safety
-/// `config` is NULL or a live config not used by another thread; `err` is NULL or a place for one
-/// pointer.
-#[no_mangle]
-pub unsafe extern "C" fn tokenkit_config_set_auth_method(
-    config: *mut tokenkit_config,
-    auth_method: i32,
-    err: *mut *mut tokenkit_error,
-) -> tokenkit_status {
-    with_config(config, err, |c| {
-        c.auth_method = match auth_method {
-            0 => AuthMethod::ClientSecretPost,
-            1 => AuthMethod::ClientSecretBasic,
-            2 => AuthMethod::None,
-            other => return Err(Error::invalid_argument(format!("auth_method {other} is not a tokenkit_auth_method"))),
-        };
-        Ok(())
-    })
-}
-
-/// Sets the connect timeout in milliseconds (> 0). Returns OK or INVALID_ARGUMENT.
-///
-/// # Safety
-/// As tokenkit_config_set_auth_method().
-#[no_mangle]
-pub unsafe extern "C" fn tokenkit_config_set_connect_timeout_ms(
-    config: *mut tokenkit_config,
-    timeout_ms: u64,
-    err: *mut *mut tokenkit_error,
-) -> tokenkit_status {
-    with_config(config, err, |c| {
-        c.connect_timeout = millis(timeout_ms, "connect_timeout_ms")?;
-        Ok(())
-    })
-}
-
-/// Sets the overall timeout of one request in milliseconds (> 0): from name resolution to the last
-/// byte of the body, so it also bounds a server that drips its answer. Returns OK or
-/// INVALID_ARGUMENT.
-///
-/// # Safety
-/// As tokenkit_config_set_auth_method().
-#[no_mangle]
-pub unsafe extern "C" fn tokenkit_config_set_timeout_ms(
-    config: *mut tokenkit_config,
-    timeout_ms: u64,
-    err: *mut *mut tokenkit_error,
-) -> tokenkit_status {
-    with_config(config, err, |c| {
-        c.timeout = millis(timeout_ms, "timeout_ms")?;
-        Ok(())
-    })
-}
-
-/// Sets the cap on a response body in bytes (> 0; default 1 MiB). A larger body fails with
-/// PROTOCOL_ERROR as soon as the cap is passed, while it is read. Returns OK or INVALID_ARGUMENT.
-///
-/// # Safety
-/// As tokenkit_config_set_auth_method().
-#[no_mangle]
-pub unsafe extern "C" fn tokenkit_config_set_max_response_bytes(
-    config: *mut tokenkit_config,
-    max_bytes: u64,
-    err: *mut *mut tokenkit_error,
-) -> tokenkit_status {
-    with_config(config, err, |c| {
-        if max_bytes == 0 {
-            return Err(Error::invalid_argument("max_response_bytes must be greater than zero"));
-        }
-        c.max_response_bytes = max_bytes;
-        Ok(())
-    })
-}
-
-/// Sets the User-Agent header (copied). Returns OK or INVALID_ARGUMENT (NULL, not UTF-8, control
-/// characters).
-///
-/// # Safety
-/// As tokenkit_config_set_token_endpoint().
-#[no_mangle]
-pub unsafe extern "C" fn tokenkit_config_set_user_agent(
-    config: *mut tokenkit_config,
-    user_agent: *const c_char,
-    err: *mut *mut tokenkit_error,
-) -> tokenkit_status {
-    with_config(config, err, |c| {
-        let ua = required_str(user_agent, "user_agent")?;
-        check_user_agent(ua)?;
-        c.user_agent = ua.to_owned();
-        Ok(())
-    })
-}
-
-/// Trusts every certificate in the PEM file at `path`, on top of the operating system's trust
-/// store. The file is read now. Returns OK or INVALID_ARGUMENT (NULL, unreadable, no certificate).
-///
-/// # Safety
-/// As tokenkit_config_set_token_endpoint().
-#[no_mangle]
-pub unsafe extern "C" fn tokenkit_config_add_ca_file(
-    config: *mut tokenkit_config,
-    path: *const c_char,
-    err: *mut *mut tokenkit_error,
-) -> tokenkit_status {
-    with_config(config, err, |c| c.add_ca_file(required_str(path, "ca_file")?))
-}
-
-/// Shared shape of the optional-endpoint setters: checks the URL like the token endpoint's.
-unsafe fn set_endpoint(
-    config: *mut tokenkit_config,
-    url: *const c_char,
-    name: &str,
-    err: *mut *mut tokenkit_error,
-    field: fn(&mut ClientConfig) -> &mut Option<String>,
-) -> tokenkit_status {
-    with_config(config, err, |c| {
-        let url = required_str(url, name)?;
-        check_endpoint(url, name)?;
-        *field(c) = Some(url.to_owned());
-        Ok(())
-    })
-}
-
-/// Sets the authorization endpoint (RFC 6749 §3.1), for authorization URLs and loopback sign-in.
-/// Copied. Returns OK, INVALID_ARGUMENT or INSECURE.
-///
-/// # Safety
-/// As tokenkit_config_set_token_endpoint().
+/// Sets the authorization endpoint (RFC 6749 §3.1), for authorization URLs and sign-in. As
+/// tokenkit_config_set_token_endpoint().
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_set_authorization_endpoint(
     config: *mut tokenkit_config,
     url: *const c_char,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    set_endpoint(config, url, "authorization_endpoint", err, |c| &mut c.authorization_endpoint)
+    ffi_boundary!(err, { set_endpoint(config, url, Endpoint::Authorization) })
 }
 
-/// Sets the device authorization endpoint (RFC 8628 §3.1). Copied. Returns OK, INVALID_ARGUMENT or
-/// INSECURE.
-///
-/// # Safety
-/// As tokenkit_config_set_token_endpoint().
+/// Sets the device authorization endpoint (RFC 8628 §3.1). As tokenkit_config_set_token_endpoint().
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_set_device_authorization_endpoint(
     config: *mut tokenkit_config,
     url: *const c_char,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    set_endpoint(config, url, "device_authorization_endpoint", err, |c| &mut c.device_authorization_endpoint)
+    ffi_boundary!(err, { set_endpoint(config, url, Endpoint::DeviceAuthorization) })
 }
 
-/// Sets the revocation endpoint (RFC 7009, or Nest's DELETE base URL). Copied. Returns OK,
-/// INVALID_ARGUMENT or INSECURE.
-///
-/// # Safety
-/// As tokenkit_config_set_token_endpoint().
+/// Sets the revocation endpoint (RFC 7009, or the base URL of Nest's DELETE). As
+/// tokenkit_config_set_token_endpoint().
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_set_revocation_endpoint(
     config: *mut tokenkit_config,
     url: *const c_char,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    set_endpoint(config, url, "revocation_endpoint", err, |c| &mut c.revocation_endpoint)
+    ffi_boundary!(err, { set_endpoint(config, url, Endpoint::Revocation) })
 }
 
-/// Sets the introspection endpoint (RFC 7662). Copied. Returns OK, INVALID_ARGUMENT or INSECURE.
-///
-/// # Safety
-/// As tokenkit_config_set_token_endpoint().
+/// Sets the introspection endpoint (RFC 7662). As tokenkit_config_set_token_endpoint().
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_set_introspection_endpoint(
     config: *mut tokenkit_config,
     url: *const c_char,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    set_endpoint(config, url, "introspection_endpoint", err, |c| &mut c.introspection_endpoint)
+    ffi_boundary!(err, { set_endpoint(config, url, Endpoint::Introspection) })
 }
 
-/// Sets how tokens are revoked: one of tokenkit_revocation_style. Returns OK or INVALID_ARGUMENT.
-///
-/// # Safety
-/// As tokenkit_config_set_auth_method().
+/// Sets the client id, copied; it must not be empty. Returns OK or INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_client_id(
+    config: *mut tokenkit_config,
+    client_id: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, { with_config(config, |c| c.set_client_id(required_str(client_id, "client_id")?)) })
+}
+
+/// Sets the client secret, copied and zeroized when the config or client is freed; NULL clears it.
+/// Returns OK or INVALID_ARGUMENT (not UTF-8).
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_client_secret(
+    config: *mut tokenkit_config,
+    client_secret: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, {
+        with_config(config, |c| {
+            c.set_client_secret(optional_str(client_secret, "client_secret")?);
+            Ok(())
+        })
+    })
+}
+
+/// Sets how the client authenticates: a tokenkit_auth_method. Returns OK or INVALID_ARGUMENT (a
+/// number that is not one).
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_auth_method(
+    config: *mut tokenkit_config,
+    auth_method: i32,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, {
+        with_config(config, |c| {
+            c.set_auth_method(AuthMethod::try_from(auth_method)?);
+            Ok(())
+        })
+    })
+}
+
+/// Sets the connect timeout in milliseconds (> 0; default 10 000). Returns OK or INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_connect_timeout_ms(
+    config: *mut tokenkit_config,
+    timeout_ms: i64,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, { with_config(config, |c| c.set_connect_timeout(millis(timeout_ms, "connect_timeout")?)) })
+}
+
+/// Sets the deadline of one call in milliseconds (> 0; default 30 000): from the first attempt to
+/// the last byte of the answer, retries and the waits between them included, so neither a dripping
+/// server nor retries can stretch a call past it. Returns OK or INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_timeout_ms(
+    config: *mut tokenkit_config,
+    timeout_ms: i64,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, { with_config(config, |c| c.set_timeout(millis(timeout_ms, "timeout")?)) })
+}
+
+/// Sets a bound on each attempt within a call, in milliseconds (> 0), so that a retry is still
+/// possible when one attempt hangs; by default one attempt may use the whole call's deadline.
+/// Returns OK or INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_attempt_timeout_ms(
+    config: *mut tokenkit_config,
+    timeout_ms: i64,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, { with_config(config, |c| c.set_attempt_timeout(Some(millis(timeout_ms, "attempt_timeout")?))) })
+}
+
+/// Sets the cap on a response body in bytes (> 0; default 1 MiB). A larger body fails with
+/// PROTOCOL_ERROR as soon as the cap is passed, while it is read. Returns OK or INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_max_response_bytes(
+    config: *mut tokenkit_config,
+    max_bytes: i64,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, {
+        let max_bytes = u64::try_from(max_bytes)
+            .map_err(|_| Error::invalid_argument("max_response_bytes must be greater than zero"))?;
+        with_config(config, |c| c.set_max_response_bytes(max_bytes))
+    })
+}
+
+/// Sets how many idle keep-alive connections the client keeps per host (> 0; default 16, enough
+/// for 8 threads sharing one client without reconnecting). Returns OK or INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_max_idle_connections_per_host(
+    config: *mut tokenkit_config,
+    count: i32,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, {
+        let count = usize::try_from(count)
+            .map_err(|_| Error::invalid_argument("max_idle_connections_per_host must be greater than zero"))?;
+        with_config(config, |c| c.set_max_idle_connections_per_host(count))
+    })
+}
+
+/// Sets the User-Agent header, copied. Returns OK or INVALID_ARGUMENT (NULL, not UTF-8, control
+/// characters).
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_user_agent(
+    config: *mut tokenkit_config,
+    user_agent: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, { with_config(config, |c| c.set_user_agent(required_str(user_agent, "user_agent")?)) })
+}
+
+/// Trusts every certificate in the PEM file at `path`, on top of the operating system's trust
+/// store. The file is read now. Returns OK or INVALID_ARGUMENT (NULL, unreadable, no certificate).
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_add_ca_file(
+    config: *mut tokenkit_config,
+    path: *const c_char,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, { with_config(config, |c| c.add_ca_file(required_str(path, "ca_file")?)) })
+}
+
+/// Sets how tokens are revoked: a tokenkit_revocation_style. Returns OK or INVALID_ARGUMENT.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_set_revocation_style(
     config: *mut tokenkit_config,
     style: i32,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    with_config(config, err, |c| {
-        c.revocation_style = match style {
-            0 => RevocationStyle::Rfc7009,
-            1 => RevocationStyle::NestDelete,
-            other => return Err(Error::invalid_argument(format!("revocation style {other} is not a tokenkit_revocation_style"))),
-        };
-        Ok(())
+    ffi_boundary!(err, {
+        with_config(config, |c| {
+            c.set_revocation_style(RevocationStyle::try_from(style)?);
+            Ok(())
+        })
     })
 }
 
-/// Sets the retry policy for refresh, client credentials, device polling, revocation, introspection
-/// and discovery (never for an authorization code, which is single-use): up to `max_retries` more
-/// attempts after transport failures, timeouts, HTTP 5xx and 429, waiting a random time below
-/// `base_delay_ms` × 2^n, or the server's Retry-After, capped at `max_delay_ms`. `max_retries` 0
-/// turns retrying off. Default: 3 retries, 200 ms base, 10 s cap. Returns OK or INVALID_ARGUMENT.
-///
-/// # Safety
-/// As tokenkit_config_set_auth_method().
+/// Sets the retry policy for refresh, client credentials, device polling, revocation,
+/// introspection and discovery (never a code exchange: a code is single-use): up to `max_retries`
+/// (>= 0; 0 turns retrying off) more attempts after transport failures, timeouts, HTTP 5xx and
+/// 429 (a refresh only when the server cannot have processed it), waiting a random time below
+/// `base_delay_ms` × 2^n, or the server's Retry-After, at most `max_delay_ms`; the waits count
+/// against the call's deadline. Default: 3 retries, 200 ms, 10 000 ms. Returns OK or
+/// INVALID_ARGUMENT (a negative number, max_delay_ms below base_delay_ms).
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_set_retry(
     config: *mut tokenkit_config,
-    max_retries: u32,
-    base_delay_ms: u64,
-    max_delay_ms: u64,
+    max_retries: i32,
+    base_delay_ms: i64,
+    max_delay_ms: i64,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    with_config(config, err, |c| {
-        if max_delay_ms < base_delay_ms {
-            return Err(Error::invalid_argument("max_delay_ms must not be less than base_delay_ms"));
-        }
-        c.retry = RetryPolicy {
-            max_retries,
-            base_delay: Duration::from_millis(base_delay_ms),
-            max_delay: Duration::from_millis(max_delay_ms),
-        };
-        Ok(())
+    ffi_boundary!(err, {
+        let max_retries =
+            u32::try_from(max_retries).map_err(|_| Error::invalid_argument("max_retries must not be negative"))?;
+        let policy =
+            RetryPolicy::new(max_retries, millis(base_delay_ms, "base_delay")?, millis(max_delay_ms, "max_delay")?)?;
+        with_config(config, |c| {
+            c.set_retry(policy);
+            Ok(())
+        })
     })
 }
 
-/// Applies a provider preset: "nest" (legacy Works with Nest: its authorization and token
-/// endpoints, client_secret_post, DELETE revocation) or "google-nest" (Device Access:
-/// `project_id` required; Google's endpoints, scope sdm.service, access_type=offline,
-/// prompt=consent). The client id and secret still have to be set. Returns OK or INVALID_ARGUMENT
-/// (unknown preset, missing project_id).
-///
-/// # Safety
-/// As tokenkit_config_set_token_endpoint(); `project_id` is NULL or NUL-terminated.
+/// Applies a provider preset: "nest" (Works with Nest: its authorization and token endpoints,
+/// client_secret_post, DELETE revocation) or "google-nest" (Device Access: `project_id` required;
+/// Google's endpoints, scope sdm.service, access_type=offline, prompt=consent). The client id and
+/// secret still have to be set. Returns OK or INVALID_ARGUMENT (unknown preset, missing
+/// project_id); on failure the config is unchanged.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_apply_preset(
     config: *mut tokenkit_config,
@@ -371,48 +313,47 @@ pub unsafe extern "C" fn tokenkit_config_apply_preset(
     project_id: *const c_char,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    with_config(config, err, |c| {
+    ffi_boundary!(err, {
         let name = required_str(name, "name")?;
         let project_id = optional_str(project_id, "project_id")?;
-        c.apply_preset(name, project_id)
+        with_config(config, |c| c.apply_preset(name, project_id))
     })
 }
 
 /// Fetches the metadata of `issuer` (RFC 8414 `/.well-known/oauth-authorization-server`, then
 /// OpenID Connect `/.well-known/openid-configuration`), checks that it names exactly this issuer,
-/// and sets the config's endpoints and issuer from it (endpoints it lacks are left as they were);
-/// when the server lists only the other of client_secret_post and client_secret_basic, switches to
-/// it.
-/// Uses the config's timeouts, CA files and retry policy, so set those first. When
-/// `metadata_json` is not NULL, stores the document there (a new string freed with
-/// tokenkit_string_free()). Returns OK, INVALID_ARGUMENT, INSECURE, PROTOCOL_ERROR (issuer
-/// mismatch, bad JSON, no token_endpoint), HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT or TLS_ERROR.
-///
-/// # Safety
-/// As tokenkit_config_set_token_endpoint(); `metadata_json` is NULL or a place for one pointer.
+/// and sets the config's endpoints and issuer from it (endpoints it lacks keep their value); when
+/// the server lists only the other of client_secret_post and client_secret_basic, switches to it.
+/// Uses the config's timeouts, CA files and retry policy, so set those first. `options` may be
+/// NULL; of its settings only the cancel flag applies. When `metadata_json` is not NULL, stores
+/// the document there (a new string freed with tokenkit_string_free()). Returns OK,
+/// INVALID_ARGUMENT, INSECURE, PROTOCOL_ERROR (issuer mismatch, bad JSON, no token_endpoint),
+/// HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR or CANCELLED; on failure the config is
+/// unchanged. Blocks the calling thread.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_discover(
     config: *mut tokenkit_config,
     issuer: *const c_char,
+    options: *const tokenkit_request_options,
     metadata_json: *mut *mut c_char,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    with_config(config, err, |c| {
+    ffi_boundary!(err, {
         let issuer = required_str(issuer, "issuer")?;
-        let metadata = discover(c, issuer)?;
-        c.apply_metadata(&metadata)?;
-        if !metadata_json.is_null() {
-            *metadata_json = owned_c_string(&metadata.raw_json);
-        }
-        Ok(())
+        let default = RequestOptions::default();
+        let options = tokenkit_request_options::of(options, &default);
+        with_config(config, |c| {
+            let metadata = c.discover(issuer, options)?;
+            if !metadata_json.is_null() {
+                *metadata_json = owned_c_string(&metadata.raw_json)?;
+            }
+            Ok(())
+        })
     })
 }
 
 /// Frees a config, zeroizing the client secret. NULL is accepted.
-///
-/// # Safety
-/// `config` is NULL or a config not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_free(config: *mut tokenkit_config) {
-    free_handle(config)
+    ffi_boundary!(fallback(), { free_handle(config) })
 }

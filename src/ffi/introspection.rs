@@ -1,105 +1,106 @@
-//! `tokenkit_introspection`: token introspection (RFC 7662) through the C ABI.
+//! `tokenkit_introspection`: an introspection response (RFC 7662 §2.2).
 
-use std::ffi::c_char;
+use libc::c_char;
 
-use super::client::tokenkit_client;
-use super::error::tokenkit_error;
-use super::{free_handle, give, optional_str, required_out, required_ref, required_str, run, run_or, string_field, tokenkit_status};
+use super::boundary::{ffi_boundary, free_handle, optional_int};
+use super::{kept_ptr, KeptCString};
 use crate::introspection::Introspection;
 
-/// An introspection response. Owned by the caller, freed with tokenkit_introspection_free().
-/// Immutable: may be read from several threads at once.
+/// An introspection response. Made by tokenkit_client_introspect(), owned by the caller, freed with
+/// tokenkit_introspection_free(). Immutable: may be read from any thread.
+///
+/// Functions: tokenkit_introspection_active, tokenkit_introspection_exp,
+/// tokenkit_introspection_iat, tokenkit_introspection_scope, tokenkit_introspection_client_id,
+/// tokenkit_introspection_username, tokenkit_introspection_token_type,
+/// tokenkit_introspection_sub, tokenkit_introspection_json, tokenkit_introspection_free.
 pub struct tokenkit_introspection {
     inner: Introspection,
+    scope: Option<KeptCString>,
+    client_id: Option<KeptCString>,
+    username: Option<KeptCString>,
+    token_type: Option<KeptCString>,
+    sub: Option<KeptCString>,
+    json: KeptCString,
 }
 
-/// Asks the introspection endpoint about `token` (borrowed; `token_type_hint` may be NULL). On
-/// success stores the response in `*out`. Needs an introspection endpoint in the config. Returns
-/// OK, INVALID_ARGUMENT, OAUTH_ERROR, HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR,
-/// PROTOCOL_ERROR or INSECURE. Thread-safe.
-///
-/// # Safety
-/// `client` is NULL or a live client; strings are NULL or NUL-terminated; `out` and `err` are NULL
-/// or places for one pointer.
-#[no_mangle]
-pub unsafe extern "C" fn tokenkit_client_introspect(
-    client: *const tokenkit_client,
-    token: *const c_char,
-    token_type_hint: *const c_char,
-    out: *mut *mut tokenkit_introspection,
-    err: *mut *mut tokenkit_error,
-) -> tokenkit_status {
-    run(err, || {
-        let client = required_ref(client, "client")?;
-        let token = required_str(token, "token")?;
-        let hint = optional_str(token_type_hint, "token_type_hint")?;
-        required_out(out, "out")?;
-        let inner = client.inner.introspect(token, hint)?;
-        give(out, tokenkit_introspection { inner });
-        Ok(())
-    })
+impl tokenkit_introspection {
+    pub(crate) fn new(inner: Introspection) -> Self {
+        let kept = |v: &Option<String>| v.as_deref().map(KeptCString::new);
+        tokenkit_introspection {
+            scope: kept(&inner.scope),
+            client_id: kept(&inner.client_id),
+            username: kept(&inner.username),
+            token_type: kept(&inner.token_type),
+            sub: kept(&inner.sub),
+            json: KeptCString::new(&inner.raw_json),
+            inner,
+        }
+    }
 }
 
-/// 1 when the token is active, 0 when it is not (or `introspection` is NULL).
-///
-/// # Safety
-/// `introspection` is NULL or a live introspection.
+/// 1 when the server says the token is active, else 0 (also for NULL).
 #[no_mangle]
-pub unsafe extern "C" fn tokenkit_introspection_active(introspection: *const tokenkit_introspection) -> i32 {
-    run_or(0, || introspection.as_ref().map(|i| i32::from(i.inner.active)).unwrap_or(0))
+pub unsafe extern "C" fn tokenkit_introspection_active(introspection: *const tokenkit_introspection) -> u8 {
+    ffi_boundary!(fallback 0, { introspection.as_ref().map_or(0, |i| u8::from(i.inner.active)) })
 }
 
-/// The `exp` claim in Unix seconds, or -1 when absent (or `introspection` is NULL).
-///
-/// # Safety
-/// `introspection` is NULL or a live introspection.
+/// The token's expiry (`exp`, Unix seconds): returns 1 and stores it in `*out` (when not NULL), or
+/// 0 when the server sent none.
 #[no_mangle]
-pub unsafe extern "C" fn tokenkit_introspection_exp(introspection: *const tokenkit_introspection) -> i64 {
-    run_or(-1, || introspection.as_ref().and_then(|i| i.inner.exp).unwrap_or(-1))
+pub unsafe extern "C" fn tokenkit_introspection_exp(introspection: *const tokenkit_introspection, out: *mut i64) -> u8 {
+    ffi_boundary!(fallback 0, { optional_int(introspection, out, |i| i.inner.exp) })
 }
 
-
-/// The `scope`, or NULL when absent: a new string freed with tokenkit_string_free().
-///
-/// # Safety
-/// `introspection` is NULL or a live introspection.
+/// When the token was issued (`iat`, Unix seconds): as tokenkit_introspection_exp().
 #[no_mangle]
-pub unsafe extern "C" fn tokenkit_introspection_scope(introspection: *const tokenkit_introspection) -> *mut c_char {
-    string_field(introspection, |i| i.inner.scope.as_deref())
+pub unsafe extern "C" fn tokenkit_introspection_iat(introspection: *const tokenkit_introspection, out: *mut i64) -> u8 {
+    ffi_boundary!(fallback 0, { optional_int(introspection, out, |i| i.inner.iat) })
 }
 
-/// The `client_id`, or NULL when absent: a new string freed with tokenkit_string_free().
-///
-/// # Safety
-/// `introspection` is NULL or a live introspection.
+/// `scope`, or NULL. Borrowed from `introspection`.
 #[no_mangle]
-pub unsafe extern "C" fn tokenkit_introspection_client_id(introspection: *const tokenkit_introspection) -> *mut c_char {
-    string_field(introspection, |i| i.inner.client_id.as_deref())
+pub unsafe extern "C" fn tokenkit_introspection_scope(introspection: *const tokenkit_introspection) -> *const c_char {
+    ffi_boundary!(fallback std::ptr::null(), { introspection.as_ref().map_or(std::ptr::null(), |i| kept_ptr(&i.scope)) })
 }
 
-/// The `sub`, or NULL when absent: a new string freed with tokenkit_string_free().
-///
-/// # Safety
-/// `introspection` is NULL or a live introspection.
+/// `client_id`, or NULL. Borrowed.
 #[no_mangle]
-pub unsafe extern "C" fn tokenkit_introspection_sub(introspection: *const tokenkit_introspection) -> *mut c_char {
-    string_field(introspection, |i| i.inner.sub.as_deref())
+pub unsafe extern "C" fn tokenkit_introspection_client_id(
+    introspection: *const tokenkit_introspection,
+) -> *const c_char {
+    ffi_boundary!(fallback std::ptr::null(), { introspection.as_ref().map_or(std::ptr::null(), |i| kept_ptr(&i.client_id)) })
 }
 
-/// Every field the server sent, as a JSON object: a new string freed with tokenkit_string_free().
-///
-/// # Safety
-/// `introspection` is NULL or a live introspection.
+/// `username`, or NULL. Borrowed.
 #[no_mangle]
-pub unsafe extern "C" fn tokenkit_introspection_json(introspection: *const tokenkit_introspection) -> *mut c_char {
-    string_field(introspection, |i| Some(i.inner.raw_json.as_str()))
+pub unsafe extern "C" fn tokenkit_introspection_username(
+    introspection: *const tokenkit_introspection,
+) -> *const c_char {
+    ffi_boundary!(fallback std::ptr::null(), { introspection.as_ref().map_or(std::ptr::null(), |i| kept_ptr(&i.username)) })
+}
+
+/// `token_type`, or NULL. Borrowed.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_introspection_token_type(
+    introspection: *const tokenkit_introspection,
+) -> *const c_char {
+    ffi_boundary!(fallback std::ptr::null(), { introspection.as_ref().map_or(std::ptr::null(), |i| kept_ptr(&i.token_type)) })
+}
+
+/// `sub`, or NULL. Borrowed.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_introspection_sub(introspection: *const tokenkit_introspection) -> *const c_char {
+    ffi_boundary!(fallback std::ptr::null(), { introspection.as_ref().map_or(std::ptr::null(), |i| kept_ptr(&i.sub)) })
+}
+
+/// The whole response as JSON. Borrowed; NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_introspection_json(introspection: *const tokenkit_introspection) -> *const c_char {
+    ffi_boundary!(fallback std::ptr::null(), { introspection.as_ref().map_or(std::ptr::null(), |i| i.json.as_ptr()) })
 }
 
 /// Frees an introspection response. NULL is accepted.
-///
-/// # Safety
-/// `introspection` is NULL or an introspection not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_introspection_free(introspection: *mut tokenkit_introspection) {
-    free_handle(introspection)
+    ffi_boundary!(fallback(), { free_handle(introspection) })
 }

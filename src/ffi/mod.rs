@@ -1,31 +1,37 @@
 #![allow(non_camel_case_types)]
-//! The C ABI: every `extern "C"` function of tokenkit lives below this module, and each one only
-//! checks its arguments, converts them, and calls the safe core. No OAuth rule lives here.
-//!
-//! Conventions (see include/tokenkit.h):
-//! - A fallible call returns a `tokenkit_status` and, when `err` is not NULL and the call fails,
-//!   stores an owned `tokenkit_error *` in `*err` that the caller frees with `tokenkit_error_free`.
-//! - Outputs are written only on success; initialise them to NULL and free them unconditionally.
-//! - Inputs are borrowed for the call only; what tokenkit keeps, it copies.
-//! - Every `_free` accepts NULL. Strings tokenkit returns are freed with `tokenkit_string_free`.
-//! - No panic crosses the boundary: each export runs inside `catch_unwind`.
+// The safety contract of every export is written in its doc, in C terms, for the header's readers.
+#![allow(clippy::missing_safety_doc)]
+//! The C ABI: every `extern "C"` function of tokenkit lives below this module, one file per
+//! object, and each one only checks pointers, converts and forwards to the safe core. Every export's
+//! body is one `ffi_boundary!` (a test checks it), so none can let a panic cross into C.
 
-pub mod authorize;
+pub mod authorization;
+pub mod boundary;
 pub mod cancel;
 pub mod client;
 pub mod config;
 pub mod device;
 pub mod error;
 pub mod introspection;
-pub mod params;
+pub mod options;
 pub mod source;
 pub mod token;
 
-use std::ffi::{c_char, CStr, CString};
-use std::panic::{self, AssertUnwindSafe};
+use std::ffi::{CStr, CString};
 
-use crate::error::{Error, ErrorKind, Result};
+// The C types come from libc, the crate that defines the C boundary's types.
+use libc::c_char;
+
+use self::boundary::{ffi_boundary, required_out, required_str};
 use self::error::tokenkit_error;
+use self::token::tokenkit_token;
+use crate::client::Client;
+use crate::error::ErrorKind;
+use crate::options::RequestOptions;
+
+/// The ABI version this header describes: bumped whenever a function's signature, a type's layout
+/// or a contract changes. Compare it with tokenkit_abi_version() at load time.
+pub const TOKENKIT_ABI_VERSION: u32 = 2;
 
 /// Status of a fallible call. Numbers are fixed and never reused; new ones may be added without a
 /// change of TOKENKIT_ABI_VERSION, so treat any number you do not know as an error.
@@ -36,23 +42,25 @@ pub enum tokenkit_status {
     TOKENKIT_STATUS_OK = 0,
     /// An argument was NULL, not UTF-8, malformed or out of range; the message names it.
     TOKENKIT_STATUS_INVALID_ARGUMENT = 1,
-    /// The server sent an OAuth error response (RFC 6749 §5.2); see tokenkit_error_oauth_error().
+    /// The server sent an OAuth error response (RFC 6749 §5.2, HTTP 400 or 401, or 200 at the token
+    /// and device endpoints); see tokenkit_error_oauth_error().
     TOKENKIT_STATUS_OAUTH_ERROR = 2,
-    /// The server answered with an HTTP failure that is not an OAuth error (e.g. a 500 page, a 3xx).
+    /// The server answered with another HTTP failure (a 404, a 500 page, a 3xx); the message quotes
+    /// any `error` it sent.
     TOKENKIT_STATUS_HTTP_ERROR = 3,
-    /// Connection refused, reset, or the host name did not resolve.
+    /// Connection refused or reset, or the host name did not resolve; the message names the host.
     TOKENKIT_STATUS_TRANSPORT_ERROR = 4,
-    /// The connect timeout or the overall timeout ran out.
+    /// The connect timeout or the call's deadline ran out.
     TOKENKIT_STATUS_TIMEOUT = 5,
     /// TLS handshake or certificate verification failed.
     TOKENKIT_STATUS_TLS_ERROR = 6,
     /// The response broke the protocol: bad JSON, no access_token, body over the cap, NUL in a value.
     TOKENKIT_STATUS_PROTOCOL_ERROR = 7,
-    /// A plain http:// URL to a host that is not loopback was refused.
+    /// A plain http:// URL to a host that is not a loopback address was refused.
     TOKENKIT_STATUS_INSECURE = 8,
     /// A bug in tokenkit was caught before it could reach the caller. Please report it.
     TOKENKIT_STATUS_INTERNAL_ERROR = 9,
-    /// The application cancelled the wait through a tokenkit_cancel (sign-in, device flow).
+    /// The application cancelled the call through a tokenkit_cancel, or a callback asked to stop.
     TOKENKIT_STATUS_CANCELLED = 10,
 }
 
@@ -74,145 +82,167 @@ impl tokenkit_status {
     }
 }
 
-/// Bumped whenever a function's signature or a type's layout changes, so bindings can refuse a
-/// library they were not written for.
-pub const TOKENKIT_ABI_VERSION: u32 = 1;
-
-/// Runs the body of a fallible export: catches panics, and on failure stores an owned error in
-/// `*err` (when `err` is not NULL) and returns its status.
-pub(crate) fn run(err: *mut *mut tokenkit_error, body: impl FnOnce() -> Result<()>) -> tokenkit_status {
-    let result = panic::catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
-        Err(Error::new(ErrorKind::Internal, "internal error: a panic was caught at the C boundary"))
-    });
-    match result {
-        Ok(()) => tokenkit_status::TOKENKIT_STATUS_OK,
-        Err(e) => {
-            let status = tokenkit_status::from_kind(e.kind());
-            if !err.is_null() {
-                // SAFETY: the caller passes either NULL or a valid place for one pointer.
-                unsafe { *err = Box::into_raw(Box::new(tokenkit_error::new(e))) };
-            }
-            status
-        }
-    }
-}
-
-/// Runs the body of an infallible export (accessors, frees): a panic yields `fallback`.
-pub(crate) fn run_or<T>(fallback: T, body: impl FnOnce() -> T) -> T {
-    panic::catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
-}
-
-/// Borrows a required C string argument as UTF-8.
-///
-/// # Safety
-/// `ptr` is NULL or points to a NUL-terminated string valid for the call.
-pub(crate) unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
-    optional_str(ptr, name)?.ok_or_else(|| Error::invalid_argument(format!("{name} is NULL")))
-}
-
-/// Borrows an optional C string argument as UTF-8; NULL means absent.
-///
-/// # Safety
-/// `ptr` is NULL or points to a NUL-terminated string valid for the call.
-pub(crate) unsafe fn optional_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>> {
-    if ptr.is_null() {
-        return Ok(None);
-    }
-    CStr::from_ptr(ptr)
-        .to_str()
-        .map(Some)
-        .map_err(|_| Error::invalid_argument(format!("{name} is not valid UTF-8")))
-}
-
-/// Borrows a required handle.
-///
-/// # Safety
-/// `ptr` is NULL or a live handle of type `T` made by tokenkit.
-pub(crate) unsafe fn required_ref<'a, T>(ptr: *const T, name: &str) -> Result<&'a T> {
-    ptr.as_ref().ok_or_else(|| Error::invalid_argument(format!("{name} is NULL")))
-}
-
-/// Checks an output pointer before any work is done.
-pub(crate) fn required_out<T>(ptr: *mut *mut T, name: &str) -> Result<()> {
-    if ptr.is_null() {
-        Err(Error::invalid_argument(format!("{name} is NULL")))
-    } else {
-        Ok(())
-    }
-}
-
-/// An owned C string for the caller, freed by `tokenkit_string_free`. Values that reach here were
-/// checked for NUL when parsed; a NUL that slips through yields NULL rather than a truncated value.
-pub(crate) fn owned_c_string(value: &str) -> *mut c_char {
-    CString::new(value).map(CString::into_raw).unwrap_or(std::ptr::null_mut())
-}
-
-/// A copy of a field of a live handle for the caller, freed with tokenkit_string_free(); NULL when
-/// the handle is NULL or the field absent. The shape of every string accessor.
-pub(crate) unsafe fn string_field<T>(handle: *const T, field: impl FnOnce(&T) -> Option<&str>) -> *mut c_char {
-    run_or(std::ptr::null_mut(), || handle.as_ref().and_then(field).map(owned_c_string).unwrap_or(std::ptr::null_mut()))
-}
-
-/// Hands a new handle to the caller through `out` (checked non-NULL beforehand).
-pub(crate) unsafe fn give<T>(out: *mut *mut T, value: T) {
-    *out = Box::into_raw(Box::new(value));
-}
-
-/// Frees a handle made by `give`; NULL is ignored. The shape of every `_free`.
-pub(crate) unsafe fn free_handle<T>(handle: *mut T) {
-    run_or((), || {
-        if !handle.is_null() {
-            drop(Box::from_raw(handle));
-        }
-    })
-}
-
-/// A C string that tokenkit keeps inside an object; NULs (from a server's text) become U+FFFD.
-pub(crate) fn lossless_c_string(value: &str) -> CString {
-    CString::new(value.replace('\0', "\u{FFFD}")).unwrap_or_default()
-}
-
-/// The library's version, e.g. "0.1.0". Static storage: never free it. Thread-safe.
+/// The library's version, e.g. "0.2.0". Static storage: never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn tokenkit_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    ffi_boundary!(fallback c"".as_ptr(), { concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast() })
 }
 
-/// The ABI version (TOKENKIT_ABI_VERSION when the header was generated). Bindings compare it at
-/// load time. Thread-safe.
+/// The library's ABI version: TOKENKIT_ABI_VERSION of the header it was built with. A program or
+/// binding compares it with the TOKENKIT_ABI_VERSION it was compiled against and refuses to run
+/// on a mismatch. Thread-safe.
 #[no_mangle]
 pub extern "C" fn tokenkit_abi_version() -> u32 {
-    TOKENKIT_ABI_VERSION
+    ffi_boundary!(fallback 0, { TOKENKIT_ABI_VERSION })
 }
 
 /// A stable lower-case name for a status ("ok", "invalid_argument", "oauth_error", "http_error",
 /// "transport_error", "timeout", "tls_error", "protocol_error", "insecure", "internal_error",
-/// "cancelled"), or
-/// "unknown" for a number tokenkit never returns. Static storage: never free it. Thread-safe.
+/// "cancelled"), or "unknown" for a number tokenkit never returns. Static storage: never free it.
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn tokenkit_status_name(status: i32) -> *const c_char {
-    let name = match status {
-        0 => c"ok",
-        _ => ErrorKind::ALL
-            .into_iter()
-            .find(|&kind| tokenkit_status::from_kind(kind) as i32 == status)
-            .map_or(c"unknown", ErrorKind::name_cstr),
-    };
-    name.as_ptr()
+    ffi_boundary!(fallback c"unknown".as_ptr(), {
+        let name = match status {
+            0 => c"ok",
+            _ => ErrorKind::ALL
+                .into_iter()
+                .find(|&kind| tokenkit_status::from_kind(kind) as i32 == status)
+                .map_or(c"unknown", ErrorKind::name_cstr),
+        };
+        name.as_ptr()
+    })
 }
 
-/// Frees a string returned by tokenkit, overwriting its bytes with zeros first (it may be a token).
-/// NULL is accepted and ignored. Never pass it a string tokenkit did not return, and never free a
-/// tokenkit string with free(). Thread-safe for distinct strings.
-///
-/// # Safety
-/// `s` is NULL or a string returned by a tokenkit function and not yet freed.
+/// Frees a string that a tokenkit function handed out through a `char **` output, overwriting its
+/// bytes with zeros first (it may hold a token). NULL is accepted. `s` must come from tokenkit and
+/// not be freed yet; never pass it to free(), and never pass a borrowed `const char *` here.
+/// Thread-safe for distinct strings.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_string_free(s: *mut c_char) {
-    run_or((), || {
+    ffi_boundary!(fallback(), {
         if !s.is_null() {
             let mut bytes = CString::from_raw(s).into_bytes_with_nul();
             zeroize::Zeroize::zeroize(&mut bytes);
         }
     })
+}
+
+/// The Works with Nest sample's request, by field name so that no two strings can be swapped
+/// unnoticed: `token_endpoint`, `code` and `client_id` are required, `client_secret` is NULL for a
+/// public client (then auth method none, else client_secret_post). In C, initialise it with
+/// designated initialisers: `tokenkit_exchange_request req = {.token_endpoint = ..., .code = ...};`
+/// (fields left out are NULL).
+#[repr(C)]
+pub struct tokenkit_exchange_request {
+    /// The token endpoint URL: https://, or http:// to a loopback address.
+    pub token_endpoint: *const c_char,
+    /// The authorization code.
+    pub code: *const c_char,
+    /// The client id.
+    pub client_id: *const c_char,
+    /// The client secret, or NULL for a public client.
+    pub client_secret: *const c_char,
+}
+
+/// The Works with Nest sample in one call: POSTs `code`, `client_id`, `client_secret` and
+/// `grant_type=authorization_code` as a form to `request->token_endpoint` and stores the token in
+/// `*out`. Every string is borrowed for the call. Makes and frees a client each time: for more
+/// than one request, make a tokenkit_client. Returns as tokenkit_client_exchange_code(), plus
+/// INSECURE. Thread-safe. `request` is NULL or points to a filled struct; `out` and `err` are NULL
+/// or places for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_exchange_code(
+    request: *const tokenkit_exchange_request,
+    out: *mut *mut tokenkit_token,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, {
+        let request = boundary::required_ref(request, "request")?;
+        let token_endpoint = required_str(request.token_endpoint, "token_endpoint")?;
+        let code = required_str(request.code, "code")?;
+        let client_id = required_str(request.client_id, "client_id")?;
+        let client_secret = boundary::optional_str(request.client_secret, "client_secret")?;
+        required_out(out, "out")?;
+        let client = Client::for_code_exchange(token_endpoint, client_id, client_secret)?;
+        boundary::give(out, tokenkit_token(client.exchange_code(code, &RequestOptions::default())?));
+        Ok(())
+    })
+}
+
+/// A C string that tokenkit keeps inside an object and lends out; NULs (from a server's text)
+/// become U+FFFD. Zeroized when dropped: it may be a token or a server's echo of one.
+pub(crate) struct KeptCString(CString);
+
+impl KeptCString {
+    pub(crate) fn new(value: &str) -> KeptCString {
+        let text = if value.contains('\0') { value.replace('\0', "\u{FFFD}") } else { value.to_owned() };
+        KeptCString(CString::new(text).unwrap_or_default())
+    }
+
+    pub(crate) fn as_ptr(&self) -> *const c_char {
+        self.0.as_ptr()
+    }
+
+    pub(crate) fn as_c_str(&self) -> &CStr {
+        &self.0
+    }
+}
+
+impl Drop for KeptCString {
+    fn drop(&mut self) {
+        let mut bytes = std::mem::take(&mut self.0).into_bytes_with_nul();
+        zeroize::Zeroize::zeroize(&mut bytes);
+    }
+}
+
+/// The borrowed pointer of an optional kept string: NULL when absent.
+pub(crate) fn kept_ptr(value: &Option<KeptCString>) -> *const c_char {
+    value.as_ref().map_or(std::ptr::null(), KeptCString::as_ptr)
+}
+
+/// A new string for a `char **` output, freed by tokenkit_string_free(). Values that reach here
+/// hold no NUL (parsers refuse them); one that did would yield an error rather than a cut value.
+pub(crate) fn owned_c_string(value: &str) -> crate::error::Result<*mut c_char> {
+    CString::new(value)
+        .map(CString::into_raw)
+        .map_err(|_| crate::error::Error::protocol("the value contains a NUL character"))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every export's body is one `ffi_boundary!`: an export that could let a panic or an unchecked
+    /// error reach C does not pass this test.
+    #[test]
+    fn every_export_runs_inside_the_boundary() {
+        let files = [
+            ("mod.rs", include_str!("mod.rs")),
+            ("authorization.rs", include_str!("authorization.rs")),
+            ("cancel.rs", include_str!("cancel.rs")),
+            ("client.rs", include_str!("client.rs")),
+            ("config.rs", include_str!("config.rs")),
+            ("device.rs", include_str!("device.rs")),
+            ("error.rs", include_str!("error.rs")),
+            ("introspection.rs", include_str!("introspection.rs")),
+            ("options.rs", include_str!("options.rs")),
+            ("source.rs", include_str!("source.rs")),
+            ("token.rs", include_str!("token.rs")),
+        ];
+        let mut exports = 0;
+        for (file, text) in files {
+            let mut rest = text;
+            while let Some(at) = rest.find("extern \"C\" fn tokenkit_") {
+                let after = &rest[at..];
+                let body = &after[after.find('{').expect("a body") + 1..];
+                let name = &after["extern \"C\" fn ".len()..after.find('(').unwrap()];
+                assert!(
+                    body.trim_start().starts_with("ffi_boundary!("),
+                    "{file}: {name} does not start with ffi_boundary!"
+                );
+                exports += 1;
+                rest = body;
+            }
+        }
+        assert!(exports > 80, "found only {exports} exports");
+    }
 }

@@ -1,29 +1,27 @@
-//! `tokenkit_source`: an auto-refreshing token source through the C ABI.
+//! `tokenkit_source`: an auto-refreshing token source.
 
-use std::ffi::{c_char, c_void};
-use std::time::Duration;
+use libc::{c_char, c_void};
 
+use super::boundary::{ffi_boundary, free_handle, give, required_out, required_ref, required_str};
 use super::client::tokenkit_client;
 use super::error::tokenkit_error;
+use super::options::{tokenkit_source_options, tokenkit_token_changed_fn};
 use super::token::tokenkit_token;
-use super::{free_handle, give, optional_str, owned_c_string, required_out, required_ref, required_str, run, tokenkit_status};
-use crate::error::{Error, Result};
-use crate::secret::Secret;
+use super::{owned_c_string, tokenkit_status};
+use crate::error::Result;
 use crate::source::{OnChange, TokenSource, DEFAULT_SKEW};
 use crate::token::Token;
 
-/// Told about every new token (after each successful refresh), so a rotated refresh token can be
-/// persisted: read tokenkit_token_refresh_token(), or call tokenkit_source_to_json() (safe here).
-/// Called, with the token borrowed for the call, on the application thread whose
-/// tokenkit_source_token(), _access_token() or _refresh() performed the refresh, before that call
-/// returns; calls never overlap. It must not call tokenkit_source_token(), _access_token() or
-/// _refresh() on the same source (that would deadlock); `user_data` must be usable from any thread.
-pub type tokenkit_token_changed_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, token: *const tokenkit_token)>;
-
 /// Hands out a valid access token, refreshing it when it is within the skew of expiry or on
-/// demand; one refresh in flight at a time however many threads ask. Owned by the caller, freed
-/// with tokenkit_source_free(). Thread-safe: share it between any number of threads. It keeps its
-/// own reference to the client, so the client may be freed first.
+/// demand; one refresh is in flight at a time however many threads ask, and the others share its
+/// result. Made by tokenkit_source_new() or tokenkit_source_from_json(); owned by the caller,
+/// freed with tokenkit_source_free() once no call on it is running. Thread-safe: share it between
+/// any number of threads. It keeps its own reference to the client, so the client may be freed
+/// first.
+///
+/// Functions: tokenkit_source_new, tokenkit_source_from_json, tokenkit_source_token,
+/// tokenkit_source_access_token, tokenkit_source_refresh, tokenkit_source_to_json,
+/// tokenkit_source_free.
 pub struct tokenkit_source {
     inner: TokenSource,
 }
@@ -46,172 +44,149 @@ fn change_callback(callback: tokenkit_token_changed_fn, user_data: *mut c_void) 
     let callback = callback?;
     let user_data = UserData(user_data);
     Some(Box::new(move |token: &Token| {
-        let handle = tokenkit_token { inner: token.clone() };
+        let handle = tokenkit_token(token.clone());
         // SAFETY: the caller promised a function safe to call with its user_data.
         unsafe { callback(user_data.get(), &handle) };
     }))
 }
 
-fn skew_of(skew_seconds: i64) -> Duration {
-    if skew_seconds < 0 {
-        DEFAULT_SKEW
-    } else {
-        Duration::from_secs(skew_seconds as u64)
-    }
-}
-
-unsafe fn give_source(out: *mut *mut tokenkit_source, source: Result<TokenSource>) -> Result<()> {
-    give(out, tokenkit_source { inner: source? });
+unsafe fn make(
+    client: *const tokenkit_client,
+    options: *const tokenkit_source_options,
+    out: *mut *mut tokenkit_source,
+    build: impl FnOnce(
+        std::sync::Arc<crate::client::Client>,
+        std::time::Duration,
+        Option<OnChange>,
+        Option<crate::secret::Secret>,
+    ) -> Result<TokenSource>,
+) -> Result<()> {
+    let client = required_ref(client, "client")?;
+    required_out(out, "out")?;
+    let (skew, on_change, refresh_token) = match options.as_ref() {
+        Some(o) => (o.skew, change_callback(o.on_change, o.user_data), o.refresh_token.clone()),
+        None => (DEFAULT_SKEW, None, None),
+    };
+    let source = build(client.inner.clone(), skew, on_change, refresh_token)?;
+    give(out, tokenkit_source { inner: source });
     Ok(())
 }
 
-/// Makes a source from a token (copied; may be NULL) and/or a refresh token (copied; may be NULL
-/// when the token carries one); with only a refresh token the first use refreshes. `skew_seconds`
-/// is how long before expiry a token counts as expired (negative: the default, 60 s; keep it below
-/// the server's token lifetime, or every use refreshes).
-/// `on_change` may be NULL. Returns OK or INVALID_ARGUMENT (no token and no refresh token).
-///
-/// # Safety
-/// `client` and `token` are NULL or live; `refresh_token` NULL or NUL-terminated; `on_change` NULL or
-/// a function safe to call with `user_data` from any thread; `out`/`err` NULL or places for one
-/// pointer.
+/// Makes a source from `token` (copied; may be NULL when `options` has a refresh token, and then
+/// the first use refreshes). `options` may be NULL (skew 60 s, no callback). Stores the source in
+/// `*out`. Returns OK or INVALID_ARGUMENT (no token and no refresh token). `client`, `token` and
+/// `options` are NULL or live; `out` and `err` NULL or places for one pointer.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_source_new(
     client: *const tokenkit_client,
     token: *const tokenkit_token,
-    refresh_token: *const c_char,
-    skew_seconds: i64,
-    on_change: tokenkit_token_changed_fn,
-    user_data: *mut c_void,
+    options: *const tokenkit_source_options,
     out: *mut *mut tokenkit_source,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    run(err, || {
-        let client = required_ref(client, "client")?;
-        let refresh_token = optional_str(refresh_token, "refresh_token")?.filter(|t| !t.is_empty()).map(Secret::from);
-        required_out(out, "out")?;
-        let token = token.as_ref().map(|t| t.inner.clone());
-        let source = TokenSource::new(client.inner.clone(), token, refresh_token, skew_of(skew_seconds), change_callback(on_change, user_data));
-        give_source(out, source)
+    ffi_boundary!(err, {
+        let token = token.as_ref().map(|t| t.0.clone());
+        make(client, options, out, |client, skew, on_change, refresh_token| {
+            TokenSource::new(client, token, refresh_token, skew, on_change)
+        })
     })
 }
 
-/// Makes a source from JSON saved by tokenkit_source_to_json() (or any JSON object with at least a
-/// refresh_token). Otherwise as tokenkit_source_new().
-///
-/// # Safety
-/// As tokenkit_source_new(); `json` is NULL or NUL-terminated.
+/// Makes a source from JSON saved by tokenkit_source_to_json() or tokenkit_token_to_json(), or any
+/// JSON object with a usable token: an absent, null or empty access_token with a refresh_token
+/// means "refresh on first use". `options` may be NULL; a refresh token in it is not used. Returns
+/// OK or INVALID_ARGUMENT (not JSON, no access_token and no refresh_token). `json` is NULL or
+/// NUL-terminated, borrowed for the call.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_source_from_json(
     client: *const tokenkit_client,
     json: *const c_char,
-    skew_seconds: i64,
-    on_change: tokenkit_token_changed_fn,
-    user_data: *mut c_void,
+    options: *const tokenkit_source_options,
     out: *mut *mut tokenkit_source,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    run(err, || {
-        let client = required_ref(client, "client")?;
+    ffi_boundary!(err, {
         let json = required_str(json, "json")?;
-        required_out(out, "out")?;
-        let source = TokenSource::from_saved_json(client.inner.clone(), json, skew_of(skew_seconds), change_callback(on_change, user_data));
-        give_source(out, source)
+        make(client, options, out, |client, skew, on_change, _| {
+            TokenSource::from_saved_json(client, json, skew, on_change)
+        })
     })
 }
 
-/// A valid token, refreshed first if it is within the skew of expiry: stores a new token in `*out`.
-/// A fresh cached token costs no network call and does not wait for other readers. When a refresh
-/// is already running, waits for it and shares its result. Returns OK, INVALID_ARGUMENT (expired and
-/// no refresh token) or the statuses of tokenkit_client_refresh(). Thread-safe.
-///
-/// # Safety
-/// `source` is NULL or live; `out`/`err` NULL or places for one pointer.
+/// A valid token, refreshed first when it is within the skew of expiry: a new token handle in
+/// `*out` (sharing the source's copy; free it with tokenkit_token_free()). A fresh cached token
+/// costs no network call and does not wait for other readers; when a refresh is running, waits
+/// for it and shares its result. Returns OK, INVALID_ARGUMENT (expired and no refresh token, or
+/// called from this source's own on_change) or the statuses of tokenkit_client_refresh().
+/// Thread-safe. `source` is NULL or live; `out` and `err` NULL or places for one pointer.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_source_token(
     source: *const tokenkit_source,
     out: *mut *mut tokenkit_token,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    run(err, || {
+    ffi_boundary!(err, {
         let source = required_ref(source, "source")?;
         required_out(out, "out")?;
-        let token = source.inner.token()?;
-        give(out, tokenkit_token { inner: token });
+        give(out, tokenkit_token(source.inner.token()?));
         Ok(())
     })
 }
 
-/// As tokenkit_source_token(), but stores just the access token: a new string in `*out`, freed
-/// with tokenkit_string_free().
-///
-/// # Safety
-/// `source` is NULL or live; `out`/`err` NULL or places for one pointer.
+/// As tokenkit_source_token(), but only the access token: a new string in `*out`, freed with
+/// tokenkit_string_free() (which zeroizes it). Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_source_access_token(
     source: *const tokenkit_source,
     out: *mut *mut c_char,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    run(err, || {
+    ffi_boundary!(err, {
         let source = required_ref(source, "source")?;
         required_out(out, "out")?;
-        let token = source.inner.token()?;
-        let s = owned_c_string(token.access_token());
-        if s.is_null() {
-            return Err(Error::protocol("access token contains a NUL character"));
-        }
-        *out = s;
+        *out = owned_c_string(source.inner.token()?.access_token())?;
         Ok(())
     })
 }
 
-/// Refreshes now, whatever the expiry; threads that ask together share one refresh. When `out` is
-/// not NULL stores the new token there. Returns as tokenkit_source_token(). Thread-safe.
-///
-/// # Safety
-/// `source` is NULL or live; `out`/`err` NULL or places for one pointer.
+/// Refreshes now, whatever the expiry (after the server said the token is invalid); threads that
+/// ask together share one refresh. When `out` is not NULL, stores the new token there. Returns as
+/// tokenkit_source_token(). Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_source_refresh(
     source: *const tokenkit_source,
     out: *mut *mut tokenkit_token,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    run(err, || {
+    ffi_boundary!(err, {
         let source = required_ref(source, "source")?;
         let token = source.inner.refresh()?;
         if !out.is_null() {
-            give(out, tokenkit_token { inner: token });
+            give(out, tokenkit_token(token));
         }
         Ok(())
     })
 }
 
-/// The source's state as JSON to persist (access_token, token_type, expires_at, refresh_token,
-/// scope, id_token): a new string in `*out`, freed with tokenkit_string_free(). No network call.
-/// Returns OK or INVALID_ARGUMENT. Thread-safe.
-///
-/// # Safety
-/// `source` is NULL or live; `out`/`err` NULL or places for one pointer.
+/// The source's state in the saved format (the current token, or only the refresh token), for
+/// tokenkit_source_from_json() after a restart: a new string in `*out`, freed with
+/// tokenkit_string_free(). Allowed inside on_change. Returns OK or INVALID_ARGUMENT. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_source_to_json(
     source: *const tokenkit_source,
     out: *mut *mut c_char,
     err: *mut *mut tokenkit_error,
 ) -> tokenkit_status {
-    run(err, || {
+    ffi_boundary!(err, {
         let source = required_ref(source, "source")?;
         required_out(out, "out")?;
-        *out = owned_c_string(&source.inner.to_saved_json());
+        *out = owned_c_string(&source.inner.to_saved_json())?;
         Ok(())
     })
 }
 
-/// Frees a source, zeroizing its tokens. NULL is accepted. No call on it may be running.
-///
-/// # Safety
-/// `source` is NULL or a source not yet freed.
+/// Frees a source. NULL is accepted. No call on it may be running.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_source_free(source: *mut tokenkit_source) {
-    free_handle(source)
+    ffi_boundary!(fallback(), { free_handle(source) })
 }

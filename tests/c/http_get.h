@@ -1,6 +1,6 @@
 /*
  * A tiny HTTP/1.1 GET for the tests, over loopback only: plays the browser in sign-in tests and
- * reads the mock server's /stats. Not part of tokenkit.
+ * reads the mock server's /stats; and a free loopback port. Not part of tokenkit.
  */
 #ifndef TOKENKIT_TEST_HTTP_GET_H
 #define TOKENKIT_TEST_HTTP_GET_H
@@ -12,6 +12,21 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* A loopback port nobody listens on (bound, read, closed): for a refused connection, or a
+ * sign-in listener on a port of the test's choosing. */
+static inline int unused_loopback_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&addr, sizeof addr);
+    getsockname(fd, (struct sockaddr *)&addr, &len);
+    close(fd);
+    return ntohs(addr.sin_port);
+}
 
 /* GETs an http://127.0.0.1:PORT/... URL. Returns the status (or -1) and copies the Location
  * header and the body (NUL-terminated, truncated to fit) when the buffers are not NULL. */

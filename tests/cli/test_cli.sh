@@ -58,6 +58,36 @@ check "Nest error code kept" grep -q 'oauth2_error: authorization code not found
 expect 4 "timeout" -- "$bin" exchange --token-url "$server/fault/hang" --client-id demo-client --code c --timeout-ms 800
 check "timeout named" grep -q '^tokenkit: timeout' "$err"
 expect 4 "connection closed" -- "$bin" exchange --token-url "$server/fault/close" --client-id demo-client --code c
+expect 2 "a setting the command does not use" -- "$bin" exchange "${base[@]}" --code c --scope read
+check "refused setting named" grep -q '^tokenkit: invalid_argument: scope does not apply to a code exchange' "$err"
+expect 2 "a parameter on revoke" -- "$bin" revoke "${base[@]}" --revocation-url "$server/revoke" --token t --param a=b
+expect 2 "--param without a name" -- "$bin" client-credentials "${base[@]}" --param =x
+expect 2 "negative timeout" -- "$bin" exchange "${base[@]}" --code c --timeout-ms -5
+expect 2 "port out of range" -- "$bin" authorize "${base[@]}" --authorization-url "$server/authorize" --port 70000
+
+# Ctrl-C cancels the request in flight through a tokenkit_cancel: exit 7, at once.
+start=$(date +%s%N)
+# (A background job starts with SIGINT ignored, which the CLI respects: reset it as a terminal would.)
+env --default-signal=INT "$bin" exchange --token-url "$server/fault/hang" --client-id demo-client --code c \
+  --timeout-ms 30000 >"$out" 2>"$err" &
+cli=$!
+sleep 0.5
+kill -INT $cli
+wait $cli
+got=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$got" = 7 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL Ctrl-C: exit $got, want 7: $(cat "$err")" >&2; fi
+check "Ctrl-C named" grep -q '^tokenkit: cancelled' "$err"
+check "Ctrl-C stopped the call at once ($ms ms)" test "$ms" -lt 2500
+"$bin" device --token-url "$server/token" --client-id public-client --auth-method none \
+  --device-url "$server/device_authorization" --param mock_behavior=never >"$out" 2>"$err" &
+cli=$!
+for _ in $(seq 100); do grep -q 'enter the code' "$err" && break; sleep 0.05; done
+kill -TERM $cli
+wait $cli
+got=$?
+if [ "$got" = 7 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL SIGTERM: exit $got, want 7: $(cat "$err")" >&2; fi
+
 expect 0 "help" -- "$bin" --help
 check "help documents exit statuses" grep -q '6  insecure URL refused' "$out"
 check "help documents the secret variable" grep -q 'TOKENKIT_CLIENT_SECRET' "$out"
@@ -65,7 +95,12 @@ expect 0 "version" -- "$bin" --version
 
 # The C and C++ samples.
 expect 0 "exchange_code sample" -- "$1/exchange_code" "$server/token" demo-client "code-cli-$$-3"
-check "sample prints the token" grep -q '^access_token=at-' "$out"
+check "sample prints the token" grep -q '^access_token=at-.* expires_in=3600$' "$out"
+expect 1 "exchange_code sample error" -- "$1/exchange_code" "$server/token" demo-client "code-cli-$$-3"
+check "exchange_code names invalid_grant" grep -q '^invalid_grant: ' "$err"
+expect 2 "exchange_code usage" -- "$1/exchange_code" "$server/token"
+check "exchange_code usage line" grep -q 'usage: .*exchange_code TOKEN_ENDPOINT CLIENT_ID CODE$' "$err"
+expect 0 "exchange_code public client" -- env -u TOKENKIT_CLIENT_SECRET "$1/exchange_code" "$server/token" public-client "code-cli-$$-5"
 expect 0 "C++ sample" -- "$1/exchange_cpp" "$server/token" demo-client "code-cli-$$-4"
 expect 1 "C++ sample error" -- "$1/exchange_cpp" "$server/token" demo-client "code-cli-$$-4"
 check "C++ sample names invalid_grant" grep -q 'oauth_error: invalid_grant' "$err"

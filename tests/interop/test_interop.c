@@ -52,7 +52,7 @@ static tokenkit_client *discovered(const char *id, const char *secret, int metho
     tokenkit_status s = tokenkit_config_set_client_id(config, id, &err);
     if (!s) s = tokenkit_config_set_auth_method(config, method, &err);
     if (!s && secret) s = tokenkit_config_set_client_secret(config, secret, &err);
-    if (!s) s = tokenkit_config_discover(config, issuer, NULL, &err);
+    if (!s) s = tokenkit_config_discover(config, issuer, NULL, NULL, &err);
     if (!s) s = tokenkit_client_new(config, &client, &err);
     CHECK(s == 0, "discovered client %s: %s", id, msg(err));
     tokenkit_error_free(err);
@@ -62,18 +62,22 @@ static tokenkit_client *discovered(const char *id, const char *secret, int metho
 
 /* The browser: get-code.mjs logs in, consents (or denies), and follows the redirect to our listener. */
 struct browser { const char *mode; pid_t pid; };
-static void open_url(void *user_data, const char *url) {
+static int32_t open_url(void *user_data, const char *url) {
     struct browser *b = user_data;
     b->pid = spawn_get_code("--url", url, b->mode, NULL);
+    return b->pid > 0 ? 0 : 1; /* no browser: stop the sign-in */
 }
 
 static tokenkit_status sign_in(tokenkit_client *client, const char *mode, tokenkit_token **token, tokenkit_error **err) {
     struct browser b = {mode, -1};
-    tokenkit_params *p = tokenkit_params_new();
-    tokenkit_params_add(p, "prompt", "consent", NULL);
-    tokenkit_status s = tokenkit_client_sign_in_loopback(client, "openid offline_access read", p, 0, 60000, open_url, &b, NULL, token, err);
+    tokenkit_sign_in_options *o = tokenkit_sign_in_options_new();
+    tokenkit_status s = tokenkit_sign_in_options_set_open_url(o, open_url, &b, err);
+    if (!s) s = tokenkit_sign_in_options_set_scope(o, "openid offline_access read", err);
+    if (!s) s = tokenkit_sign_in_options_add_param(o, "prompt", "consent", err);
+    if (!s) s = tokenkit_sign_in_options_set_timeout_ms(o, 60000, err);
+    if (!s) s = tokenkit_client_sign_in(client, o, token, err);
     reap(b.pid);
-    tokenkit_params_free(p);
+    tokenkit_sign_in_options_free(o);
     return s;
 }
 
@@ -81,7 +85,7 @@ static void test_discovery(void) {
     tokenkit_config *config = tokenkit_config_new();
     char *metadata = NULL;
     tokenkit_error *err = NULL;
-    tokenkit_status s = tokenkit_config_discover(config, issuer, &metadata, &err);
+    tokenkit_status s = tokenkit_config_discover(config, issuer, NULL, &metadata, &err);
     CHECK(s == 0, "discover: %s", msg(err));
     CHECK(metadata && strstr(metadata, "\"revocation_endpoint\"") && strstr(metadata, "\"introspection_endpoint\""), "metadata");
     tokenkit_string_free(metadata);
@@ -89,9 +93,19 @@ static void test_discovery(void) {
     err = NULL;
     char wrong[512];
     snprintf(wrong, sizeof wrong, "%s/", issuer);
-    s = tokenkit_config_discover(config, wrong, NULL, &err);
+    s = tokenkit_config_discover(config, wrong, NULL, NULL, &err);
     CHECK(s != 0, "an issuer that is not exactly the provider's is refused");
     tokenkit_error_free(err);
+    err = NULL;
+    /* A raised cancel flag stops discovery before it sends anything. */
+    tokenkit_cancel *cancel = tokenkit_cancel_new();
+    tokenkit_request_options *o = tokenkit_request_options_new();
+    tokenkit_request_options_set_cancel(o, cancel, NULL);
+    tokenkit_cancel_trigger(cancel);
+    CHECK(tokenkit_config_discover(config, issuer, o, NULL, &err) == TOKENKIT_STATUS_CANCELLED, "cancelled discovery: %s", msg(err));
+    tokenkit_error_free(err);
+    tokenkit_request_options_free(o);
+    tokenkit_cancel_free(cancel);
     tokenkit_config_free(config);
 }
 
@@ -101,9 +115,10 @@ static void test_sign_in_and_code_grant(void) {
     tokenkit_error *err = NULL;
     tokenkit_status s = sign_in(public_client, "--follow", &token, &err);
     CHECK(s == 0, "loopback sign-in (public, PKCE, iss): %s", msg(err));
-    char *rt = tokenkit_token_refresh_token(token);
-    CHECK(rt != NULL, "refresh token");
-    tokenkit_string_free(rt);
+    CHECK(tokenkit_token_refresh_token(token) != NULL, "refresh token");
+    CHECK(tokenkit_token_id_token(token) != NULL, "id_token (openid scope)");
+    int64_t expires_in = 0;
+    CHECK(tokenkit_token_expires_in(token, &expires_in) == 1 && expires_in > 0, "expires_in %lld", (long long)expires_in);
     tokenkit_token_free(token);
     token = NULL;
 
@@ -122,9 +137,14 @@ static void test_sign_in_and_code_grant(void) {
 
     /* A code minted by hand, exchanged once, then refused. */
     tokenkit_authorization *auth = NULL;
-    tokenkit_client_authorization_request(confidential, "http://127.0.0.1/callback", "openid read", NULL, &auth, &err);
-    char *url = tokenkit_authorization_url(auth);
-    char *verifier = tokenkit_authorization_code_verifier(auth);
+    tokenkit_request_options *o = tokenkit_request_options_new();
+    tokenkit_request_options_set_redirect_uri(o, "http://127.0.0.1/callback", NULL);
+    tokenkit_request_options_set_scope(o, "openid read", NULL);
+    s = tokenkit_client_authorization_request(confidential, o, &auth, &err);
+    CHECK(s == 0, "authorization request: %s", msg(err));
+    tokenkit_request_options_free(o);
+    const char *url = tokenkit_authorization_url(auth);
+    const char *verifier = tokenkit_authorization_code_verifier(auth);
     char cmd[8192], code[512] = "";
     snprintf(cmd, sizeof cmd, "node '%s/get-code.mjs' --url '%s'", dir, url);
     FILE *p = popen(cmd, "r");
@@ -134,23 +154,41 @@ static void test_sign_in_and_code_grant(void) {
     }
     code[strcspn(code, "\r\n")] = '\0';
     CHECK(code[0], "get-code gave a code");
-    s = tokenkit_client_exchange_code(confidential, code, "http://127.0.0.1/callback", verifier, NULL, &token, &err);
+    tokenkit_request_options *exchange = tokenkit_request_options_new();
+    tokenkit_request_options_set_redirect_uri(exchange, "http://127.0.0.1/callback", NULL);
+    tokenkit_request_options_set_code_verifier(exchange, verifier, NULL);
+    /* A scope on a code exchange is a mistake, refused before the code is spent. */
+    tokenkit_request_options *wrong_setting = tokenkit_request_options_new();
+    tokenkit_request_options_set_scope(wrong_setting, "read", NULL);
+    s = tokenkit_client_exchange_code(confidential, code, wrong_setting, &token, &err);
+    CHECK(s == TOKENKIT_STATUS_INVALID_ARGUMENT && strstr(msg(err), "scope"), "scope on an exchange: %s", msg(err));
+    tokenkit_error_free(err);
+    err = NULL;
+    tokenkit_request_options_free(wrong_setting);
+    s = tokenkit_client_exchange_code(confidential, code, exchange, &token, &err);
     CHECK(s == 0, "exchange: %s", msg(err));
+    /* The saved format reads back. */
+    char *saved = NULL;
+    tokenkit_token *loaded = NULL;
+    CHECK(tokenkit_token_to_json(token, &saved, &err) == 0 && tokenkit_token_from_json(saved, &loaded, &err) == 0 &&
+              !strcmp(tokenkit_token_access_token(loaded), tokenkit_token_access_token(token)), "saved token: %s", msg(err));
+    tokenkit_string_free(saved);
+    tokenkit_token_free(loaded);
     tokenkit_token_free(token);
     token = NULL;
-    s = tokenkit_client_exchange_code(confidential, code, "http://127.0.0.1/callback", verifier, NULL, &token, &err);
+    s = tokenkit_client_exchange_code(confidential, code, exchange, &token, &err);
     CHECK(s == TOKENKIT_STATUS_OAUTH_ERROR && !strcmp(tokenkit_error_oauth_error(err), "invalid_grant"), "reused code: %s", msg(err));
+    CHECK(!strstr(tokenkit_error_message(err), code) && (!tokenkit_error_body(err) || !strstr(tokenkit_error_body(err), code)),
+          "the code is in the error");
     tokenkit_error_free(err);
-    tokenkit_string_free(url);
-    tokenkit_string_free(verifier);
+    tokenkit_request_options_free(exchange);
     tokenkit_authorization_free(auth);
     tokenkit_client_free(confidential);
 }
 
-static void approve_device(void *user_data, const tokenkit_device_authorization *auth) {
-    char *user_code = tokenkit_device_authorization_user_code(auth);
-    *(pid_t *)user_data = spawn_get_code("--issuer", issuer, "--user-code", user_code);
-    tokenkit_string_free(user_code);
+static int32_t approve_device(void *user_data, const tokenkit_device_authorization *auth) {
+    *(pid_t *)user_data = spawn_get_code("--issuer", issuer, "--user-code", tokenkit_device_authorization_user_code(auth));
+    return *(pid_t *)user_data > 0 ? 0 : 1;
 }
 
 static void test_device_flow(void) {
@@ -158,13 +196,16 @@ static void test_device_flow(void) {
     tokenkit_token *token = NULL;
     tokenkit_error *err = NULL;
     pid_t approver = -1;
-    tokenkit_status s = tokenkit_client_device_flow(client, "openid offline_access read", NULL, approve_device, &approver, NULL, &token, &err);
+    tokenkit_device_options *o = tokenkit_device_options_new();
+    tokenkit_device_options_set_on_prompt(o, approve_device, &approver, NULL);
+    tokenkit_device_options_set_scope(o, "openid offline_access read", NULL);
+    tokenkit_status s = tokenkit_client_device_flow(client, o, &token, &err);
     reap(approver);
     CHECK(s == 0, "device flow: %s", msg(err));
-    char *at = tokenkit_token_access_token(token);
+    const char *at = tokenkit_token_access_token(token);
     CHECK(at && strlen(at) > 10, "device token");
-    tokenkit_string_free(at);
     tokenkit_token_free(token);
+    tokenkit_device_options_free(o);
     tokenkit_error_free(err);
     tokenkit_client_free(client);
 }
@@ -172,12 +213,11 @@ static void test_device_flow(void) {
 struct changes { pthread_mutex_t lock; int calls; char rt[256]; };
 static void on_change(void *user_data, const tokenkit_token *token) {
     struct changes *ch = user_data;
-    char *rt = tokenkit_token_refresh_token(token);
+    const char *rt = tokenkit_token_refresh_token(token);
     pthread_mutex_lock(&ch->lock);
     ch->calls++;
     snprintf(ch->rt, sizeof ch->rt, "%s", rt ? rt : "");
     pthread_mutex_unlock(&ch->lock);
-    tokenkit_string_free(rt);
 }
 
 static void *race(void *arg) {
@@ -193,7 +233,8 @@ static void test_source_revoke_introspect(void) {
     tokenkit_error *err = NULL;
     tokenkit_status s = sign_in(client, "--follow", &token, &err);
     CHECK(s == 0, "sign-in (client_secret_basic): %s", msg(err));
-    char *first_rt = tokenkit_token_refresh_token(token);
+    char first_rt[256];
+    snprintf(first_rt, sizeof first_rt, "%s", token ? tokenkit_token_refresh_token(token) : "");
 
     struct changes ch = {PTHREAD_MUTEX_INITIALIZER, 0, ""};
     tokenkit_source *source = NULL;
@@ -201,7 +242,12 @@ static void test_source_revoke_introspect(void) {
     token = NULL;
     /* A source from the refresh token alone: the first of 16 threads asking at once refreshes, the
      * others share its token; the rotated refresh token reaches the callback. */
-    s = tokenkit_source_new(client, NULL, first_rt, -1, on_change, &ch, &source, &err);
+    tokenkit_source_options *so = tokenkit_source_options_new();
+    tokenkit_source_options_set_refresh_token(so, first_rt, NULL);
+    tokenkit_source_options_set_on_change(so, on_change, &ch, NULL);
+    s = tokenkit_source_new(client, NULL, so, &source, &err);
+    tokenkit_source_options_free(so);
+    CHECK(s == 0, "source: %s", msg(err));
     pthread_t threads[16];
     for (int i = 0; i < 16; i++) pthread_create(&threads[i], NULL, race, source);
     int ok = 0;
@@ -212,34 +258,62 @@ static void test_source_revoke_introspect(void) {
     }
     CHECK(ok == 16, "%d of 16 threads refreshed", ok);
     CHECK(ch.calls == 1, "one refresh, %d callbacks", ch.calls);
-    CHECK(ch.rt[0] && first_rt && strcmp(ch.rt, first_rt), "rotated refresh token reached the callback");
+    CHECK(ch.rt[0] && first_rt[0] && strcmp(ch.rt, first_rt), "rotated refresh token reached the callback");
+
+    /* Saved as the refresh token alone with a null access token: loads, and refreshes on use. */
+    char saved[512];
+    snprintf(saved, sizeof saved, "{\"refresh_token\":\"%s\",\"access_token\":null}", ch.rt);
+    tokenkit_source *loaded = NULL;
+    s = tokenkit_source_from_json(client, saved, NULL, &loaded, &err);
+    CHECK(s == 0, "source from a refresh token with a null access token: %s", msg(err));
+    tokenkit_token *reloaded = NULL;
+    s = tokenkit_source_token(loaded, &reloaded, &err);
+    CHECK(s == 0 && tokenkit_token_refresh_token(reloaded) && strcmp(tokenkit_token_refresh_token(reloaded), ch.rt),
+          "refreshed on first use, rotated again: %s", msg(err));
+    /* The source follows the rotation: its saved state is the new refresh token, for the rest of
+     * this test the first source's (now stale) one is replaced by it. */
+    snprintf(ch.rt, sizeof ch.rt, "%s", reloaded ? tokenkit_token_refresh_token(reloaded) : "");
+    tokenkit_token_free(reloaded);
+    tokenkit_source_free(loaded);
 
     /* Introspection sees it, revocation ends it. */
     char *at = NULL;
     s = tokenkit_source_access_token(source, &at, &err);
     tokenkit_introspection *info = NULL;
-    s = tokenkit_client_introspect(client, at, "access_token", &info, &err);
+    tokenkit_request_options *access_hint = tokenkit_request_options_new();
+    tokenkit_request_options_set_token_type_hint(access_hint, "access_token", NULL);
+    s = tokenkit_client_introspect(client, at, access_hint, &info, &err);
     CHECK(s == 0 && tokenkit_introspection_active(info) == 1, "introspect active: %s", msg(err));
+    int64_t exp = 0, iat = 0;
+    CHECK(tokenkit_introspection_exp(info, &exp) == 1 && tokenkit_introspection_iat(info, &iat) == 1 && exp > iat,
+          "exp %lld iat %lld", (long long)exp, (long long)iat);
+    CHECK(tokenkit_introspection_client_id(info) && !strcmp(tokenkit_introspection_client_id(info), "tk-basic"), "client_id");
     tokenkit_introspection_free(info);
     info = NULL;
-    s = tokenkit_client_revoke(client, at, "access_token", &err);
+    s = tokenkit_client_revoke(client, at, access_hint, &err);
     CHECK(s == 0, "revoke: %s", msg(err));
     s = tokenkit_client_introspect(client, at, NULL, &info, &err);
     CHECK(s == 0 && tokenkit_introspection_active(info) == 0, "introspect after revoke: %s", msg(err));
     tokenkit_introspection_free(info);
-    s = tokenkit_client_revoke(client, ch.rt, "refresh_token", &err);
+    tokenkit_request_options *refresh_hint = tokenkit_request_options_new();
+    tokenkit_request_options_set_token_type_hint(refresh_hint, "refresh_token", NULL);
+    s = tokenkit_client_revoke(client, ch.rt, refresh_hint, &err);
     CHECK(s == 0, "revoke refresh token: %s", msg(err));
+    tokenkit_request_options_free(refresh_hint);
     s = tokenkit_source_refresh(source, NULL, &err);
     CHECK(s == TOKENKIT_STATUS_OAUTH_ERROR && !strcmp(tokenkit_error_oauth_error(err), "invalid_grant"), "refresh after revoke: %s", msg(err));
     tokenkit_error_free(err);
     err = NULL;
 
     token = NULL;
-    s = tokenkit_client_client_credentials(client, "read write", NULL, &token, &err);
+    tokenkit_request_options *scope = tokenkit_request_options_new();
+    tokenkit_request_options_set_scope(scope, "read write", NULL);
+    s = tokenkit_client_client_credentials(client, scope, &token, &err);
     CHECK(s == 0, "client credentials (basic): %s", msg(err));
+    tokenkit_request_options_free(scope);
+    tokenkit_request_options_free(access_hint);
     tokenkit_token_free(token);
     tokenkit_string_free(at);
-    tokenkit_string_free(first_rt);
     tokenkit_source_free(source);
     tokenkit_client_free(client);
     tokenkit_error_free(err);

@@ -21,13 +21,13 @@ import (
 // needed: the tests of the tokenkit package count the refresh requests the server sees).
 func source(t *testing.T) (*tokenkit.TokenSource, *tokenkit.Token) {
 	t.Helper()
-	client, err := tokenkit.NewClient(tokenkit.Config{TokenEndpoint: testserver.Env(t, "TOKENKIT_TEST_SERVER") + "/token",
+	client, err := tokenkit.NewClient(context.Background(), tokenkit.Config{TokenEndpoint: testserver.Env(t, "TOKENKIT_TEST_SERVER") + "/token",
 		ClientID: "demo-client", ClientSecret: "demo-secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	token, err := client.ExchangeCode(testserver.Code(), nil)
+	token, err := client.ExchangeCode(context.Background(), testserver.Code(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

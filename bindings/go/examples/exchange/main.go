@@ -13,13 +13,16 @@
 //
 // On failure one line on stderr names the error kind and, when the server sent one, the OAuth
 // error, and the exit status is that of the tokenkit CLI: 2 usage or invalid argument, 3 OAuth
-// error, 4 transport error, timeout or TLS error, 5 protocol or HTTP error, 6 insecure URL.
+// error, 4 transport error, timeout or TLS error, 5 protocol or HTTP error, 6 insecure URL,
+// 7 cancelled (Ctrl-C stops the request).
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 
 	tokenkit "github.com/tokenkit/tokenkit/bindings/go"
 )
@@ -31,6 +34,7 @@ const (
 	exitTransport = 4
 	exitProtocol  = 5
 	exitInsecure  = 6
+	exitCancelled = 7
 	exitInternal  = 70
 )
 
@@ -65,7 +69,9 @@ func run() int {
 		cfg.CAFiles = []string{ca}
 	}
 
-	client, err := tokenkit.NewClient(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	client, err := tokenkit.NewClient(ctx, cfg)
 	if err != nil {
 		return report(err)
 	}
@@ -74,7 +80,7 @@ func run() int {
 	if uri := os.Getenv("TOKENKIT_REDIRECT_URI"); uri != "" {
 		opts = &tokenkit.ExchangeOptions{RedirectURI: uri}
 	}
-	token, err := client.ExchangeCode(env["TOKENKIT_CODE"], opts)
+	token, err := client.ExchangeCode(ctx, env["TOKENKIT_CODE"], opts)
 	if err != nil {
 		return report(err)
 	}
@@ -115,6 +121,8 @@ func report(err error) int {
 		return exitProtocol
 	case tokenkit.Insecure:
 		return exitInsecure
+	case tokenkit.Cancelled:
+		return exitCancelled
 	}
 	return exitInternal
 }

@@ -1,5 +1,5 @@
 // Package testserver gives the tests the local servers scripts/with_servers.sh starts: the mock
-// authorization server (examples/mock_server.rs) and an HTTPS endpoint with its throwaway CA.
+// authorization server (tools/mock-server) and its HTTPS endpoint with its throwaway CA.
 package testserver
 
 import (

@@ -10,8 +10,9 @@ import com.sun.jna.Pointer;
  *
  * <p>Send the user to {@link #url()}; when the redirect comes back, check that its {@code state}
  * equals {@link #state()}, then call
- * {@code client.exchangeCode(code, redirectUri, request.codeVerifier(), null)}.
- * {@link Client#signInLoopback} does all of this for a loopback redirect.
+ * {@code client.exchangeCode(code, RequestOptions.builder().redirectUri(redirectUri)
+ * .codeVerifier(request.codeVerifier()).build())}. {@link Client#signIn} does all of this for a
+ * loopback redirect.
  */
 public final class AuthorizationRequest {
     private final String url;
@@ -25,18 +26,18 @@ public final class AuthorizationRequest {
     }
 
     /** Copies the request in {@code auth} and frees it. */
-    static AuthorizationRequest take(LibTokenKit lib, Pointer auth) {
+    static AuthorizationRequest take(Pointer auth) {
         if (auth == null) {
             throw new TokenKitException(ErrorKind.INTERNAL_ERROR,
                     "the library reported success but returned no authorization request");
         }
         try {
             return new AuthorizationRequest(
-                    NativeStrings.take(lib, lib.tokenkit_authorization_url(auth)),
-                    NativeStrings.take(lib, lib.tokenkit_authorization_state(auth)),
-                    NativeStrings.take(lib, lib.tokenkit_authorization_code_verifier(auth)));
+                    NativeStrings.borrowed(LibTokenKit.tokenkit_authorization_url(auth)),
+                    NativeStrings.borrowed(LibTokenKit.tokenkit_authorization_state(auth)),
+                    NativeStrings.borrowed(LibTokenKit.tokenkit_authorization_code_verifier(auth)));
         } finally {
-            lib.tokenkit_authorization_free(auth);
+            LibTokenKit.tokenkit_authorization_free(auth);
         }
     }
 

@@ -1,25 +1,30 @@
 package dev.tokenkit;
 
-import com.sun.jna.Pointer;
 import java.lang.reflect.UndeclaredThrowableException;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * Keeps what Java callbacks throw out of native code. A Java method makes its native call through
- * {@link #call}; the JNA callbacks the library makes during it run their Java code through
- * {@link #invoke}, which catches every {@link Throwable}: the first is kept (later ones are added
- * to it as suppressed) and rethrown by {@code call} on the calling thread once the native call has
- * returned, in place of the call's own result or error (which is added as suppressed).
+ * {@link #call} or {@link #callKeeping}; the JNA callbacks the library makes during it run their
+ * Java code through {@link #invoke}, which catches every {@link Throwable} (the first is kept, later
+ * ones are added to it as suppressed) and tells the callback what to return to the library.
  *
- * <p>Today's library calls every callback on the thread that made the native call. Should one
- * arrive on a thread that is not inside a {@code call} of this guard, nothing can rethrow what it
- * throws, so that is logged to the {@link System.Logger} named {@code dev.tokenkit}, at ERROR.
+ * <ul>
+ *   <li>A callback that can stop its call ({@code tokenkit_open_url_fn},
+ *       {@code tokenkit_device_prompt_fn}) returns non-zero when its Java code threw or returned
+ *       false; the library then ends the call with CANCELLED, and {@link #call} throws that
+ *       {@link TokenKitException} with what the Java code threw as its cause.</li>
+ *   <li>A callback that cannot ({@code tokenkit_token_changed_fn}) lets the call complete;
+ *       {@link #callKeeping} then rethrows what the Java code threw, as it was, in place of the
+ *       call's result.</li>
+ * </ul>
+ *
+ * <p>The library calls every callback on the thread that made the native call. Should one arrive
+ * on a thread that is not inside a call of this guard, nothing can rethrow what it throws, so that
+ * is logged to the {@link System.Logger} named {@code dev.tokenkit}, at ERROR.
  *
  * <p>A guard also knows whether the current thread is running one of its callbacks (a per-thread
- * flag), so a method can refuse to be called from inside a callback where the library says that
- * would deadlock.
+ * flag), so a method can refuse to be called from inside a callback where that would deadlock.
  */
 final class CallbackGuard {
     private static final System.Logger LOG = System.getLogger("dev.tokenkit");
@@ -28,15 +33,18 @@ final class CallbackGuard {
 
     /** One thread's native call on this guard, or a callback that arrived outside any. */
     private static final class Frame {
-        final Runnable onFailure;
         final boolean inCall;
         Throwable failure;
         boolean inCallback;
 
-        Frame(Runnable onFailure, boolean inCall) {
-            this.onFailure = onFailure;
+        Frame(boolean inCall) {
             this.inCall = inCall;
         }
+    }
+
+    /** The Java code of a callback: false (or a throw) asks the library to stop the call. */
+    interface Body {
+        boolean run() throws Exception;
     }
 
     /** Whether the current thread is running one of this guard's callbacks. */
@@ -46,14 +54,38 @@ final class CallbackGuard {
     }
 
     /**
-     * Makes {@code nativeCall}, during which this guard's callbacks may run on this thread, and
-     * rethrows the first thing they threw. {@code onFailure} (may be null) runs once, right after
-     * the first callback failure, e.g. to stop a wait; it must not throw.
+     * Makes {@code nativeCall}, whose callbacks stop it when they fail. When one threw, the call's
+     * exception (CANCELLED) gets what it threw as its cause.
      */
-    <T> T call(Runnable onFailure, Supplier<T> nativeCall) {
+    <T> T call(Supplier<T> nativeCall) {
         Frame outer = frames.get();
-        Frame frame = new Frame(onFailure, true);
-        frames.set(frame);
+        Frame frame = enter();
+        T result;
+        try {
+            result = nativeCall.get();
+        } catch (TokenKitException e) {
+            if (frame.failure != null && e.getCause() == null) {
+                e.initCause(frame.failure);
+            }
+            throw e;
+        } finally {
+            leave(outer);
+        }
+        if (frame.failure != null) {
+            // The library went on although the callback returned non-zero: not its contract.
+            throw new TokenKitException(ErrorKind.INTERNAL_ERROR, "a callback failed but the call went on",
+                    frame.failure);
+        }
+        return result;
+    }
+
+    /**
+     * Makes {@code nativeCall}, whose callbacks cannot stop it, and rethrows the first thing they
+     * threw, with the call's own exception, if any, added as suppressed.
+     */
+    <T> T callKeeping(Supplier<T> nativeCall) {
+        Frame outer = frames.get();
+        Frame frame = enter();
         T result;
         try {
             result = nativeCall.get();
@@ -64,11 +96,7 @@ final class CallbackGuard {
             }
             throw e;
         } finally {
-            if (outer == null) {
-                frames.remove();
-            } else {
-                frames.set(outer);
-            }
+            leave(outer);
         }
         if (frame.failure != null) {
             throw unchecked(frame.failure);
@@ -76,45 +104,39 @@ final class CallbackGuard {
         return result;
     }
 
+    private Frame enter() {
+        Frame frame = new Frame(true);
+        frames.set(frame);
+        return frame;
+    }
+
+    /** Restores the frame of the call this one is nested in (from inside a callback), if any. */
+    private void leave(Frame outer) {
+        if (outer == null) {
+            frames.remove();
+        } else {
+            frames.set(outer);
+        }
+    }
+
     /**
-     * A JNA callback that copies what the library lends it ({@code copy}, during the call) and
-     * hands the copy to the application's {@code sink}, through this guard.
+     * Runs a callback's Java code; called by the JNA callback, so it never throws. Returns what the
+     * callback returns to the library: 0 to go on, 1 to stop (the Java code threw or returned false).
      */
-    <T> LibTokenKit.BorrowingFn callback(Function<Pointer, T> copy, Consumer<T> sink) {
-        return new Lending<>(this, copy, sink);
-    }
-
-    private static final class Lending<T> implements LibTokenKit.BorrowingFn {
-        private final CallbackGuard guard;
-        private final Function<Pointer, T> copy;
-        private final Consumer<T> sink;
-
-        Lending(CallbackGuard guard, Function<Pointer, T> copy, Consumer<T> sink) {
-            this.guard = guard;
-            this.copy = copy;
-            this.sink = sink;
-        }
-
-        @Override
-        public void invoke(Pointer userData, Pointer borrowed) {
-            guard.invoke(() -> sink.accept(copy.apply(borrowed)));
-        }
-    }
-
-    /** Runs a callback's Java code; called by the JNA callback, so it never throws. */
-    void invoke(Runnable body) {
+    int invoke(Body body) {
         Frame frame = frames.get();
         boolean outside = frame == null;
         if (outside) {
-            frame = new Frame(null, false);
+            frame = new Frame(false);
             frames.set(frame);
         }
         boolean wasInCallback = frame.inCallback;
         frame.inCallback = true;
         try {
-            body.run();
+            return body.run() ? 0 : 1;
         } catch (Throwable t) {
             record(frame, t);
+            return 1;
         } finally {
             frame.inCallback = wasInCallback;
             if (outside) {
@@ -134,19 +156,12 @@ final class CallbackGuard {
         }
         if (frame.failure == null) {
             frame.failure = t;
-            if (frame.onFailure != null) {
-                try {
-                    frame.onFailure.run();
-                } catch (Throwable e) {
-                    t.addSuppressed(e);
-                }
-            }
         } else if (frame.failure != t) {
             frame.failure.addSuppressed(t);
         }
     }
 
-    /** Runtime exceptions and errors as they are; a checked exception thrown sneakily, wrapped. */
+    /** Runtime exceptions and errors as they are; a checked exception, wrapped. */
     private static RuntimeException unchecked(Throwable t) {
         if (t instanceof RuntimeException) {
             return (RuntimeException) t;

@@ -1,13 +1,8 @@
 package dev.tokenkit;
 
 import com.sun.jna.Pointer;
-import com.sun.jna.ptr.PointerByReference;
 import java.lang.ref.Reference;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -25,20 +20,19 @@ import java.util.function.Function;
  * method throws a {@link TokenKitException} of kind INVALID_ARGUMENT ("client is closed"). A
  * client that is never closed is freed once it is garbage-collected, but only then: close it.
  *
- * <p>Every request method returns a new {@link Token} or throws a {@link TokenKitException}. String
- * arguments are borrowed for the call; null means absent for the optional ones, and for a required
- * one is reported as INVALID_ARGUMENT, as are strings holding a NUL character. Extra form
- * parameters are sent in the map's iteration order (use a {@code LinkedHashMap} to choose it); the
- * names tokenkit sets itself (grant_type, code, scope, client_id, …) are refused.
+ * <p>Every request method returns a new {@link Token} (or its result) or throws a
+ * {@link TokenKitException}. String arguments are borrowed for the call; a null or empty required
+ * one is reported as INVALID_ARGUMENT, as are strings holding a NUL character. The optional
+ * settings of a call are in its options object ({@link RequestOptions}, {@link SignInOptions},
+ * {@link DeviceOptions}), null for the defaults; each takes a {@link Cancellation}, which stops the
+ * call from another thread within about 100 ms, also in the middle of a request.
  *
  * <p>Beyond the token endpoint's grants it builds authorization URLs, signs a user in through the
- * browser ({@link #signInLoopback}), runs the device flow ({@link #deviceFlow}), revokes and
- * introspects tokens, and makes {@link TokenSource}s; each needs its endpoint in the config (or
- * from a preset or discovery), or throws INVALID_ARGUMENT naming it. The calls that wait on the
- * user block the calling thread; a {@link Cancellation} stops them from another.
+ * browser ({@link #signIn}), runs the device flow ({@link #deviceFlow}), revokes and introspects
+ * tokens, and makes {@link TokenSource}s; each needs its endpoint in the config (or from a preset
+ * or discovery), or throws INVALID_ARGUMENT naming it.
  */
 public final class Client implements AutoCloseable {
-    private final LibTokenKit lib;
     private final NativeHandle handle;
     private final String description;
     private final String metadata;
@@ -46,9 +40,8 @@ public final class Client implements AutoCloseable {
     private final CallbackGuard signInGuard = new CallbackGuard();
     private final CallbackGuard deviceFlowGuard = new CallbackGuard();
 
-    private Client(LibTokenKit lib, Pointer client, Config config, String metadata) {
-        this.lib = lib;
-        this.handle = new NativeHandle(this, client, lib::tokenkit_client_free, "client is closed");
+    private Client(Pointer client, Config config, String metadata) {
+        this.handle = new NativeHandle(this, client, LibTokenKit::tokenkit_client_free, "client is closed");
         this.metadata = metadata;
         String endpoint = config.tokenEndpoint() != null ? "tokenEndpoint=" + config.tokenEndpoint()
                 : config.issuer() != null ? "issuer=" + config.issuer()
@@ -56,27 +49,32 @@ public final class Client implements AutoCloseable {
         this.description = "Client[" + endpoint + ", clientId=" + config.clientId();
     }
 
+    /** {@link #create(Config, RequestOptions)} without a cancellation. */
+    public static Client create(Config config) {
+        return create(config, null);
+    }
+
     /**
      * Makes a client; everything it needs from {@code config} is copied. Throws INVALID_ARGUMENT
      * (no endpoint, an empty client id, a secret missing for the auth method or present with
      * {@link AuthMethod#NONE}, a bad timeout, an unreadable CA file, an unknown preset…) or
      * INSECURE (plain http:// to a host that is not loopback). With an {@linkplain
-     * Config.Builder#issuer issuer}, it first fetches the issuer's metadata, and also throws what
-     * {@link TokenKit#discover} throws.
+     * Config.Builder#issuer issuer}, it first fetches the issuer's metadata, which the
+     * cancellation of {@code discovery} (may be null; nothing else of it applies) can stop, and
+     * also throws what {@link TokenKit#discover} throws.
      */
-    public static Client create(Config config) {
+    public static Client create(Config config, RequestOptions discovery) {
         if (config == null) {
             throw TokenKitException.invalidArgument("config is null");
         }
-        LibTokenKit lib = NativeLib.get();
-        Config.Native nativeConfig = config.toNative(lib);
+        NativeLib.require();
+        Config.Native nativeConfig = config.toNative(discovery);
         try {
-            PointerByReference out = new PointerByReference();
-            PointerByReference err = new PointerByReference();
-            Errors.check(lib, lib.tokenkit_client_new(nativeConfig.config(), out, err), err);
-            return new Client(lib, out.getValue(), config, nativeConfig.metadata());
+            Pointer client = Errors.fetch((out, err) -> LibTokenKit.tokenkit_client_new(nativeConfig.config(), out, err),
+                    "client");
+            return new Client(client, config, nativeConfig.metadata());
         } finally {
-            lib.tokenkit_config_free(nativeConfig.config());
+            LibTokenKit.tokenkit_config_free(nativeConfig.config());
         }
     }
 
@@ -88,83 +86,75 @@ public final class Client implements AutoCloseable {
         return Optional.ofNullable(metadata);
     }
 
-    /** Exchanges an authorization code for a token (RFC 6749 §4.1.3). Never retried: a code is single-use. */
+    /** {@link #exchangeCode(String, RequestOptions)} with no options. */
     public Token exchangeCode(String code) {
-        return exchangeCode(code, null, null, null);
+        return exchangeCode(code, null);
     }
 
     /**
-     * Exchanges an authorization code for a token (RFC 6749 §4.1.3), with the {@code redirect_uri}
-     * of the authorization request and the PKCE {@code code_verifier} (RFC 7636), each null when
-     * not used, and extra form parameters (null or empty for none). Never retried.
+     * Exchanges an authorization code for a token (RFC 6749 §4.1.3). {@code options} may carry the
+     * {@code redirect_uri} of the authorization request, the PKCE {@code code_verifier} (RFC 7636),
+     * extra parameters and a cancellation. Never retried: a code is single-use.
      */
-    public Token exchangeCode(String code, String redirectUri, String codeVerifier, Map<String, String> extraParams) {
+    public Token exchangeCode(String code, RequestOptions options) {
         return handle.call(client -> {
-            try (CString c = CString.of(code, "code");
-                    CString r = CString.of(redirectUri, "redirect_uri");
-                    CString v = CString.of(codeVerifier, "code_verifier");
-                    NativeParams p = NativeParams.of(lib, extraParams)) {
-                return Token.fetch(lib, (out, err) -> lib.tokenkit_client_exchange_code(
-                        client, c.pointer(), r.pointer(), v.pointer(), p.pointer(), out, err));
+            try (CString c = CString.of(code, "code"); NativeOptions o = RequestOptions.toNative(options)) {
+                return Token.fetch((out, err) -> LibTokenKit.tokenkit_client_exchange_code(client, c.pointer(), o.pointer(),
+                        out, err));
             }
         });
     }
 
-    /** Uses a refresh token (RFC 6749 §6) for the scope of the original grant. */
+    /** {@link #refresh(String, RequestOptions)} with no options: the original grant's scope. */
     public Token refresh(String refreshToken) {
-        return refresh(refreshToken, null, null);
+        return refresh(refreshToken, null);
     }
 
     /**
-     * Uses a refresh token (RFC 6749 §6), asking for {@code scope} (null for the original grant's),
-     * with extra form parameters (null or empty for none). When the server sends no new refresh
-     * token, the returned token has none and the one you used stays valid: keep it.
+     * Uses a refresh token (RFC 6749 §6). {@code options} may carry a scope (unset: the original
+     * grant's), extra parameters and a cancellation. When the server sends no new refresh token,
+     * the returned token has none and the one you used stays valid: keep it.
      */
-    public Token refresh(String refreshToken, String scope, Map<String, String> extraParams) {
+    public Token refresh(String refreshToken, RequestOptions options) {
         return handle.call(client -> {
-            try (CString t = CString.of(refreshToken, "refresh_token");
-                    CString s = CString.of(scope, "scope");
-                    NativeParams p = NativeParams.of(lib, extraParams)) {
-                return Token.fetch(lib, (out, err) -> lib.tokenkit_client_refresh(
-                        client, t.pointer(), s.pointer(), p.pointer(), out, err));
+            try (CString t = CString.of(refreshToken, "refresh_token"); NativeOptions o = RequestOptions.toNative(options)) {
+                return Token.fetch((out, err) -> LibTokenKit.tokenkit_client_refresh(client, t.pointer(), o.pointer(),
+                        out, err));
             }
         });
     }
 
-    /** The client credentials grant (RFC 6749 §4.4) for the server's default scope. */
+    /** {@link #clientCredentials(RequestOptions)} with no options: the server's default scope. */
     public Token clientCredentials() {
-        return clientCredentials(null, null);
+        return clientCredentials(null);
     }
 
     /**
-     * The client credentials grant (RFC 6749 §4.4) for {@code scope} (null for the server's
-     * default), with extra form parameters such as {@code audience} or {@code resource} (null or
-     * empty for none).
+     * The client credentials grant (RFC 6749 §4.4). {@code options} may carry a scope (unset: the
+     * server's default), extra parameters such as {@code audience} or {@code resource}, and a
+     * cancellation.
      */
-    public Token clientCredentials(String scope, Map<String, String> extraParams) {
+    public Token clientCredentials(RequestOptions options) {
         return handle.call(client -> {
-            try (CString s = CString.of(scope, "scope");
-                    NativeParams p = NativeParams.of(lib, extraParams)) {
-                return Token.fetch(lib, (out, err) -> lib.tokenkit_client_client_credentials(
-                        client, s.pointer(), p.pointer(), out, err));
+            try (NativeOptions o = RequestOptions.toNative(options)) {
+                return Token.fetch((out, err) -> LibTokenKit.tokenkit_client_client_credentials(client, o.pointer(), out,
+                        err));
             }
         });
     }
 
     /**
      * Builds an authorization URL (RFC 6749 §4.1.1) with a fresh {@code state} and a PKCE S256
-     * challenge (RFC 7636). {@code redirectUri} may be null where the provider has one registered
-     * (Works with Nest), {@code scope} null for the preset's default, {@code params} (e.g.
-     * {@code access_type=offline}) null or empty for none. No network call. Throws
-     * INVALID_ARGUMENT (no authorization endpoint, a bad argument) or INSECURE.
+     * challenge (RFC 7636). {@code options} may carry the redirect URI (leave it unset where the
+     * provider has one registered, as Works with Nest does), a scope (unset: the preset's) and
+     * extra parameters (e.g. {@code access_type=offline}). No network call. Throws
+     * INVALID_ARGUMENT (no authorization endpoint, a bad argument).
      */
-    public AuthorizationRequest authorizationRequest(String redirectUri, String scope, Map<String, String> params) {
+    public AuthorizationRequest authorizationRequest(RequestOptions options) {
         return handle.call(client -> {
-            try (CString r = CString.of(redirectUri, "redirect_uri");
-                    CString s = CString.of(scope, "scope");
-                    NativeParams p = NativeParams.of(lib, params)) {
-                return fetch((out, err) -> lib.tokenkit_client_authorization_request(
-                        client, r.pointer(), s.pointer(), p.pointer(), out, err), a -> AuthorizationRequest.take(lib, a));
+            try (NativeOptions o = RequestOptions.toNative(options)) {
+                return fetch((out, err) -> LibTokenKit.tokenkit_client_authorization_request(client, o.pointer(), out, err),
+                        "authorization request", AuthorizationRequest::take);
             }
         });
     }
@@ -172,64 +162,52 @@ public final class Client implements AutoCloseable {
     /**
      * Signs the user in through the browser with a loopback redirect (RFC 8252 §7.3): listens on
      * 127.0.0.1 (redirect URI {@code http://127.0.0.1:PORT/callback}), gives the authorization URL
-     * to {@code options.openUrl()}, accepts exactly one redirect, checks its {@code state} and,
-     * when the issuer is known from discovery, its {@code iss} (RFC 9207), and exchanges the code
-     * with the PKCE verifier. Blocks until then, at most {@code options.timeout()}.
+     * to {@code options.openUrl()}, waits for the redirect that carries this sign-in's
+     * {@code state}, checks its {@code iss} (RFC 9207) when the issuer is known from discovery, and
+     * exchanges the code with the PKCE verifier. Blocks until then, at most
+     * {@code options.timeout()}.
      *
-     * <p>Throws INVALID_ARGUMENT (no authorization endpoint, no openUrl, a port outside 0..65535,
-     * a timeout that is not positive, a closed cancellation, or called from inside openUrl of a
-     * sign-in on this client), OAUTH_ERROR (e.g. {@code access_denied} from the redirect, or the
-     * code exchange's error), PROTOCOL_ERROR (wrong state or iss, a redirect with neither code
-     * nor error), TIMEOUT, CANCELLED, TRANSPORT_ERROR (cannot listen on the port), and what
-     * {@link #exchangeCode} throws. If openUrl throws, the sign-in stops at once and this throws
-     * what openUrl threw.
+     * <p>Throws INVALID_ARGUMENT (null options, no openUrl, no authorization endpoint, a port outside
+     * 0..65535, a timeout that is not positive, a closed cancellation, or called from inside
+     * openUrl of a sign-in on this client), OAUTH_ERROR (e.g. {@code access_denied} from the
+     * redirect, or the code exchange's error), PROTOCOL_ERROR (wrong iss, a redirect with neither
+     * code nor error), TIMEOUT, CANCELLED (the cancellation was raised, or openUrl returned false or
+     * threw: then what it threw is the exception's cause), TRANSPORT_ERROR (cannot listen on the
+     * port), and what {@link #exchangeCode} throws.
      */
-    public Token signInLoopback(LoopbackOptions options) {
+    public Token signIn(SignInOptions options) {
         if (options == null) {
             throw TokenKitException.invalidArgument("options is null");
         }
         if (signInGuard.inCallback()) {
-            throw TokenKitException.invalidArgument("signInLoopback was called from inside openUrl of a sign-in on the same client");
+            throw TokenKitException.invalidArgument("signIn was called from inside openUrl of a sign-in on the same client");
         }
-        int port = options.port();
-        if (port < 0 || port > 0xFFFF) {
-            throw TokenKitException.invalidArgument("port must be 0..65535");
-        }
-        long timeoutMs = options.timeout() == null ? 0L : Config.millis(options.timeout());
-        LibTokenKit.BorrowingFn openUrl = options.openUrl() == null ? null
-                : signInGuard.callback(url -> url.getString(0, StandardCharsets.UTF_8.name()), options.openUrl());
+        SignInOptions.OpenUrl openUrl = options.openUrl();
+        LibTokenKit.OpenUrlFn openUrlFn = openUrl == null ? null
+                : (userData, url) -> signInGuard.invoke(() -> openUrl.open(NativeStrings.borrowed(url)));
         return handle.call(client -> {
-            try (CString s = CString.of(options.scope(), "scope");
-                    NativeParams p = NativeParams.of(lib, options.params());
-                    Cancellation.Use cancel = Cancellation.Use.linked(lib, options.cancellation())) {
-                return signInGuard.call(cancel::abort, () -> Token.fetch(lib, (out, err) ->
-                        lib.tokenkit_client_sign_in_loopback(client, s.pointer(), p.pointer(), (short) port, timeoutMs,
-                                openUrl, null, cancel.pointer(), out, err)));
+            try (NativeOptions o = options.toNative(openUrlFn)) {
+                return signInGuard.call(() -> Token.fetch((out, err) ->
+                        LibTokenKit.tokenkit_client_sign_in(client, o.pointer(), out, err)));
             } finally {
-                Reference.reachabilityFence(openUrl);
+                Reference.reachabilityFence(openUrlFn);
             }
         });
     }
 
-    /** Signs in with {@link LoopbackOptions} defaults: a free port, a 5-minute timeout, no cancellation. */
-    public Token signInLoopback(String scope, Consumer<String> openUrl) {
-        return signInLoopback(LoopbackOptions.builder().scope(scope).openUrl(openUrl).build());
-    }
-
     /**
-     * Requests a device code (RFC 8628 §3.1) for {@code scope} (null for the server's default),
-     * with extra form parameters (null or empty for none). Show the user
+     * Requests a device code (RFC 8628 §3.1). {@code options} (may be null) may carry a scope,
+     * extra parameters, PKCE and a cancellation; its prompt is not used. Show the user
      * {@link DeviceAuthorization#userCode()} and {@link DeviceAuthorization#verificationUri()},
-     * then call {@link #devicePoll}; close the result when done. Throws INVALID_ARGUMENT (no device
-     * authorization endpoint), OAUTH_ERROR, HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR,
-     * PROTOCOL_ERROR or INSECURE.
+     * then call {@link #devicePoll} with the same options; close the result when done. Throws
+     * INVALID_ARGUMENT (no device authorization endpoint), OAUTH_ERROR, HTTP_ERROR,
+     * TRANSPORT_ERROR, TIMEOUT, TLS_ERROR, PROTOCOL_ERROR, INSECURE or CANCELLED.
      */
-    public DeviceAuthorization deviceAuthorize(String scope, Map<String, String> params) {
+    public DeviceAuthorization deviceAuthorize(DeviceOptions options) {
         return handle.call(client -> {
-            try (CString s = CString.of(scope, "scope");
-                    NativeParams p = NativeParams.of(lib, params)) {
-                return fetch((out, err) -> lib.tokenkit_client_device_authorize(client, s.pointer(), p.pointer(), out, err),
-                        a -> DeviceAuthorization.take(lib, a));
+            try (NativeOptions o = DeviceOptions.toNative(options, null)) {
+                return fetch((out, err) -> LibTokenKit.tokenkit_client_device_authorize(client, o.pointer(), out, err),
+                        "device authorization", DeviceAuthorization::take);
             }
         });
     }
@@ -237,131 +215,113 @@ public final class Client implements AutoCloseable {
     /**
      * Polls the token endpoint for {@code authorization} at the server's interval until the user
      * answers (RFC 8628 §3.4-3.5): keeps polling on {@code authorization_pending}, slows down on
-     * {@code slow_down}. Blocks the calling thread; {@code cancellation} (may be null) stops it
-     * from another. Throws OAUTH_ERROR ({@code access_denied}, {@code expired_token}), TIMEOUT (the
-     * device code's lifetime ran out), CANCELLED, INVALID_ARGUMENT (a closed authorization or
-     * cancellation) and the failures of {@link #refresh}.
+     * {@code slow_down}. {@code options} (may be null) should carry the extra parameters of the
+     * authorization request, and may carry a cancellation that stops the wait from another thread.
+     * Blocks the calling thread. Throws OAUTH_ERROR ({@code access_denied}, {@code expired_token}),
+     * TIMEOUT (the device code's lifetime ran out), CANCELLED, INVALID_ARGUMENT (a closed
+     * authorization or cancellation) and the failures of {@link #refresh}.
      */
-    public Token devicePoll(DeviceAuthorization authorization, Cancellation cancellation) {
+    public Token devicePoll(DeviceAuthorization authorization, DeviceOptions options) {
         if (authorization == null) {
             throw TokenKitException.invalidArgument("authorization is null");
         }
         return handle.call(client -> authorization.call(auth -> {
-            try (Cancellation.Use cancel = Cancellation.Use.shared(cancellation)) {
-                return Token.fetch(lib, (out, err) -> lib.tokenkit_client_device_poll(client, auth, cancel.pointer(), out, err));
+            try (NativeOptions o = DeviceOptions.toNative(options, null)) {
+                return Token.fetch((out, err) -> LibTokenKit.tokenkit_client_device_poll(client, auth, o.pointer(), out,
+                        err));
             }
         }));
     }
 
     /**
-     * The whole device flow: {@link #deviceAuthorize}, then {@code show} with the response (on
-     * this thread, before polling starts; it must return promptly: print or display the user
-     * code and URI), then {@link #devicePoll}. {@code show} is required; the
-     * {@link DeviceAuthorization} it gets is a copy that cannot be polled. If it throws, the flow
-     * stops at once and this throws what it threw. Throws what those two throw.
+     * The whole device flow: {@link #deviceAuthorize}, then {@code options.onPrompt()} with the
+     * response (on this thread, before polling starts), then {@link #devicePoll}. {@code options}
+     * and its prompt are required. If the prompt returns false or throws, the flow stops at once
+     * with CANCELLED, whose cause is what it threw. Throws what those two throw.
      */
-    public Token deviceFlow(String scope, Map<String, String> params, Consumer<DeviceAuthorization> show,
-            Cancellation cancellation) {
-        LibTokenKit.BorrowingFn showCode = show == null ? null
-                : deviceFlowGuard.callback(a -> DeviceAuthorization.copy(lib, a), show);
+    public Token deviceFlow(DeviceOptions options) {
+        DeviceOptions.Prompt prompt = options == null ? null : options.onPrompt();
+        LibTokenKit.DevicePromptFn promptFn = prompt == null ? null
+                : (userData, a) -> deviceFlowGuard.invoke(() -> prompt.show(DeviceAuthorization.copy(a)));
         return handle.call(client -> {
-            try (CString s = CString.of(scope, "scope");
-                    NativeParams p = NativeParams.of(lib, params);
-                    Cancellation.Use cancel = Cancellation.Use.linked(lib, cancellation)) {
-                return deviceFlowGuard.call(cancel::abort, () -> Token.fetch(lib, (out, err) ->
-                        lib.tokenkit_client_device_flow(client, s.pointer(), p.pointer(), showCode, null, cancel.pointer(),
-                                out, err)));
+            try (NativeOptions o = DeviceOptions.toNative(options, promptFn)) {
+                return deviceFlowGuard.call(() -> Token.fetch((out, err) ->
+                        LibTokenKit.tokenkit_client_device_flow(client, o.pointer(), out, err)));
             } finally {
-                Reference.reachabilityFence(showCode);
+                Reference.reachabilityFence(promptFn);
             }
         });
     }
 
-    /**
-     * Revokes {@code token} (RFC 7009; or Works with Nest's DELETE with
-     * {@link RevocationStyle#NEST_DELETE}). {@code tokenTypeHint} ("access_token" or
-     * "refresh_token") may be null. Returns normally also for a token the server did not know
-     * (RFC 7009 §2.2). Throws INVALID_ARGUMENT (no revocation endpoint), OAUTH_ERROR, HTTP_ERROR,
-     * TRANSPORT_ERROR, TIMEOUT, TLS_ERROR, PROTOCOL_ERROR or INSECURE.
-     */
-    public void revoke(String token, String tokenTypeHint) {
-        handle.call(client -> {
-            try (CString t = CString.of(token, "token");
-                    CString h = CString.of(tokenTypeHint, "token_type_hint")) {
-                PointerByReference err = new PointerByReference();
-                Errors.check(lib, lib.tokenkit_client_revoke(client, t.pointer(), h.pointer(), err), err);
-                return null;
-            }
-        });
-    }
-
-    /** Revokes {@code token} without a type hint. */
+    /** {@link #revoke(String, RequestOptions)} with no options. */
     public void revoke(String token) {
         revoke(token, null);
     }
 
     /**
-     * Asks the introspection endpoint about {@code token} (RFC 7662); {@code tokenTypeHint} may be
-     * null. Throws INVALID_ARGUMENT (no introspection endpoint), OAUTH_ERROR, HTTP_ERROR,
-     * TRANSPORT_ERROR, TIMEOUT, TLS_ERROR, PROTOCOL_ERROR or INSECURE.
+     * Revokes {@code token} (RFC 7009; or Works with Nest's DELETE with
+     * {@link RevocationStyle#NEST_DELETE}). {@code options} may carry a token_type_hint
+     * ("access_token" or "refresh_token") and a cancellation. Any 2xx answer is success, also for
+     * a token the server did not know (RFC 7009 §2.2). Throws INVALID_ARGUMENT (no revocation
+     * endpoint), OAUTH_ERROR, HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR, PROTOCOL_ERROR or
+     * CANCELLED.
      */
-    public Introspection introspect(String token, String tokenTypeHint) {
-        return handle.call(client -> {
-            try (CString t = CString.of(token, "token");
-                    CString h = CString.of(tokenTypeHint, "token_type_hint")) {
-                return fetch((out, err) -> lib.tokenkit_client_introspect(client, t.pointer(), h.pointer(), out, err),
-                        i -> Introspection.take(lib, i));
+    public void revoke(String token, RequestOptions options) {
+        handle.call(client -> {
+            try (CString t = CString.of(token, "token"); NativeOptions o = RequestOptions.toNative(options)) {
+                Errors.run(err -> LibTokenKit.tokenkit_client_revoke(client, t.pointer(), o.pointer(), err));
+                return null;
             }
         });
     }
 
-    /** Asks the introspection endpoint about {@code token} without a type hint. */
+    /** {@link #introspect(String, RequestOptions)} with no options. */
     public Introspection introspect(String token) {
         return introspect(token, null);
     }
 
     /**
-     * A {@link TokenSource} that starts from {@code initial} (it refreshes with the token's
-     * refresh token), counting a token as expired {@code skew} before its expiry (null for the
-     * default, 60 s; whole seconds, rounded up), and tells {@code onChange} (may be null) about
-     * every new token. Throws INVALID_ARGUMENT for a null token or a negative skew.
+     * Asks the introspection endpoint about {@code token} (RFC 7662). {@code options} may carry a
+     * token_type_hint and a cancellation. Throws INVALID_ARGUMENT (no introspection endpoint),
+     * OAUTH_ERROR, HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR, PROTOCOL_ERROR or CANCELLED.
      */
-    public TokenSource tokenSource(Token initial, Duration skew, Consumer<Token> onChange) {
-        if (initial == null) {
-            return tokenSource((String) null, skew, onChange); // the library names what is missing
-        }
-        return loadTokenSource(initial.toSavedJson(), skew, onChange);
+    public Introspection introspect(String token, RequestOptions options) {
+        return handle.call(client -> {
+            try (CString t = CString.of(token, "token"); NativeOptions o = RequestOptions.toNative(options)) {
+                return fetch((out, err) -> LibTokenKit.tokenkit_client_introspect(client, t.pointer(), o.pointer(), out, err),
+                        "introspection response", Introspection::take);
+            }
+        });
     }
 
     /**
-     * A {@link TokenSource} from a refresh token alone: its first use refreshes. Otherwise as
-     * {@link #tokenSource(Token, Duration, Consumer)}.
+     * A {@link TokenSource} that starts from {@code initial}, refreshing with its refresh token;
+     * {@code initial} may be null when {@code options} has a {@linkplain
+     * TokenSourceOptions.Builder#refreshToken refresh token}, and then the first use refreshes.
+     * {@code options} may be null (skew 60 s, no onChange). Throws INVALID_ARGUMENT (no token and no
+     * refresh token, a negative skew).
      */
-    public TokenSource tokenSource(String refreshToken, Duration skew, Consumer<Token> onChange) {
-        return handle.call(client -> {
-            try (CString rt = CString.of(refreshToken, "refresh_token")) {
-                return TokenSource.create(lib, skew, onChange, (skewSeconds, callback, out, err) ->
-                        lib.tokenkit_source_new(client, null, rt.pointer(), skewSeconds, callback, null, out, err));
-            }
-        });
+    public TokenSource tokenSource(Token initial, TokenSourceOptions options) {
+        if (initial != null) {
+            return loadTokenSource(initial.toJson(), options);
+        }
+        return handle.call(client -> TokenSource.create(options, (o, out, err) ->
+                LibTokenKit.tokenkit_source_new(client, null, o, out, err)));
     }
 
     /** {@link TokenSource#load}. */
-    TokenSource loadTokenSource(String json, Duration skew, Consumer<Token> onChange) {
+    TokenSource loadTokenSource(String json, TokenSourceOptions options) {
         return handle.call(client -> {
             try (CString j = CString.of(json, "json")) {
-                return TokenSource.create(lib, skew, onChange, (skewSeconds, callback, out, err) ->
-                        lib.tokenkit_source_from_json(client, j.pointer(), skewSeconds, callback, null, out, err));
+                return TokenSource.create(options, (o, out, err) ->
+                        LibTokenKit.tokenkit_source_from_json(client, j.pointer(), o, out, err));
             }
         });
     }
 
-    /** Makes a call that stores an object in {@code out}, and returns {@code take} of it, or throws its error. */
-    private <T> T fetch(Token.Call call, Function<Pointer, T> take) {
-        PointerByReference out = new PointerByReference();
-        PointerByReference err = new PointerByReference();
-        Errors.check(lib, call.invoke(out, err), err);
-        return take.apply(out.getValue());
+    /** Makes a call that stores an object, and returns {@code take} of it (which owns it), or throws its error. */
+    private static <T> T fetch(Errors.OutCall call, String what, Function<Pointer, T> take) {
+        return take.apply(Errors.fetch(call, what));
     }
 
     /** Whether {@link #close()} has been called. */

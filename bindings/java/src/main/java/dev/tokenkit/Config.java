@@ -27,8 +27,9 @@ import java.util.List;
  *
  * <p>A config only holds values: the library checks them when {@link Client#create} makes a
  * client, and reports a bad one there as INVALID_ARGUMENT or INSECURE. Settings left unset keep
- * the library's defaults (client_secret_post, connect timeout 10 s, overall timeout 30 s, response
- * cap 1 MiB, User-Agent "tokenkit/VERSION", {@link RetryPolicy#DEFAULT}, RFC 7009 revocation).
+ * the library's defaults (client_secret_post, connect timeout 10 s, call deadline 30 s, response
+ * cap 1 MiB, 16 idle connections per host, User-Agent "tokenkit/VERSION", {@link RetryPolicy#DEFAULT},
+ * RFC 7009 revocation).
  * The client secret is held as a Java string, which cannot be zeroized; the library's copy is.
  * {@link #toString()} never shows the secret.
  */
@@ -39,6 +40,8 @@ public final class Config {
     private final AuthMethod authMethod;
     private final Duration connectTimeout;
     private final Duration timeout;
+    private final Duration attemptTimeout;
+    private final Integer maxIdleConnectionsPerHost;
     private final String userAgent;
     private final List<Path> caFiles;
     private final Long maxResponseBytes;
@@ -59,6 +62,8 @@ public final class Config {
         this.authMethod = b.authMethod;
         this.connectTimeout = b.connectTimeout;
         this.timeout = b.timeout;
+        this.attemptTimeout = b.attemptTimeout;
+        this.maxIdleConnectionsPerHost = b.maxIdleConnectionsPerHost;
         this.userAgent = b.userAgent;
         this.caFiles = Collections.unmodifiableList(new ArrayList<>(b.caFiles));
         this.maxResponseBytes = b.maxResponseBytes;
@@ -119,138 +124,114 @@ public final class Config {
     record Native(Pointer config, String metadata) {}
 
     /**
-     * A new {@code tokenkit_config} with these settings; the caller frees it. The preset comes
-     * first and the explicit settings after it, so they win; discovery comes after the timeouts,
-     * CA files and retry policy it uses, and before the explicit endpoints. The token endpoint
-     * and client id are always passed, null included, so the library names what is missing
-     * (unless a preset or an issuer provides the endpoint); the other settings only when set.
+     * A new {@code tokenkit_config} with these settings; the caller frees it. Each setter checks its
+     * value at once, so a bad one fails here with the library's message. The preset comes first
+     * and the explicit settings after it, so they win; discovery (given {@code discovery}, whose
+     * cancellation stops it) comes after the timeouts, CA files and retry policy it uses, and
+     * before the explicit endpoints. The token endpoint is passed, null included, unless a preset
+     * or an issuer provides it, so the library names it when it is missing.
      */
-    Native toNative(LibTokenKit lib) {
-        Pointer c = lib.tokenkit_config_new();
+    Native toNative(RequestOptions discovery) {
+        Pointer c = LibTokenKit.tokenkit_config_new();
+        if (c == null) {
+            throw new OutOfMemoryError("tokenkit_config_new returned NULL");
+        }
         boolean ok = false;
         try {
             if (preset != null) {
                 try (CString name = CString.of(preset, "name");
                         CString project = CString.of(presetProjectId, "project_id")) {
-                    check(lib, err -> lib.tokenkit_config_apply_preset(c, name.pointer(), project.pointer(), err));
+                    Errors.run(err -> LibTokenKit.tokenkit_config_apply_preset(c, name.pointer(), project.pointer(), err));
                 }
             }
-            setString(lib, clientId, "client_id", (s, err) -> lib.tokenkit_config_set_client_id(c, s, err));
+            setString(c, clientId, "client_id", LibTokenKit::tokenkit_config_set_client_id);
             if (authMethod != null) {
-                check(lib, err -> lib.tokenkit_config_set_auth_method(c, authMethod.value(), err));
+                Errors.run(err -> LibTokenKit.tokenkit_config_set_auth_method(c, authMethod.value(), err));
             }
             if (clientSecret != null) {
-                setString(lib, clientSecret, "client_secret", (s, err) -> lib.tokenkit_config_set_client_secret(c, s, err));
+                setString(c, clientSecret, "client_secret", LibTokenKit::tokenkit_config_set_client_secret);
             }
-            if (connectTimeout != null) {
-                check(lib, err -> lib.tokenkit_config_set_connect_timeout_ms(c, millis(connectTimeout), err));
-            }
-            if (timeout != null) {
-                check(lib, err -> lib.tokenkit_config_set_timeout_ms(c, millis(timeout), err));
-            }
+            setMillis(c, connectTimeout, LibTokenKit::tokenkit_config_set_connect_timeout_ms);
+            setMillis(c, timeout, LibTokenKit::tokenkit_config_set_timeout_ms);
+            setMillis(c, attemptTimeout, LibTokenKit::tokenkit_config_set_attempt_timeout_ms);
             if (maxResponseBytes != null) {
-                // uint64_t: a negative Java long would wrap to a huge cap; 0 makes the library refuse it.
-                long max = Math.max(0L, maxResponseBytes);
-                check(lib, err -> lib.tokenkit_config_set_max_response_bytes(c, max, err));
+                Errors.run(err -> LibTokenKit.tokenkit_config_set_max_response_bytes(c, maxResponseBytes, err));
+            }
+            if (maxIdleConnectionsPerHost != null) {
+                Errors.run(err -> LibTokenKit.tokenkit_config_set_max_idle_connections_per_host(c,
+                        maxIdleConnectionsPerHost, err));
             }
             if (userAgent != null) {
-                setString(lib, userAgent, "user_agent", (s, err) -> lib.tokenkit_config_set_user_agent(c, s, err));
+                setString(c, userAgent, "user_agent", LibTokenKit::tokenkit_config_set_user_agent);
             }
             for (Path caFile : caFiles) {
-                String path = caFile == null ? null : caFile.toString();
-                setString(lib, path, "ca_file", (s, err) -> lib.tokenkit_config_add_ca_file(c, s, err));
+                setString(c, caFile == null ? null : caFile.toString(), "ca_file", LibTokenKit::tokenkit_config_add_ca_file);
             }
             if (retry != null) {
-                // Durations are zero or more (RetryPolicy checks); a zero delay is allowed.
-                check(lib, err -> lib.tokenkit_config_set_retry(c, retry.maxRetries(),
-                        delayMillis(retry.baseDelay()), delayMillis(retry.maxDelay()), err));
+                Errors.run(err -> LibTokenKit.tokenkit_config_set_retry(c, retry.maxRetries(),
+                        NativeOptions.millis(retry.baseDelay()), NativeOptions.millis(retry.maxDelay()), err));
             }
             String metadata = null;
             if (issuer != null) {
-                metadata = discover(lib, c, issuer);
+                metadata = discover(c, issuer, discovery);
             }
             if (tokenEndpoint != null || (preset == null && issuer == null)) {
-                setString(lib, tokenEndpoint, "token_endpoint", (s, err) -> lib.tokenkit_config_set_token_endpoint(c, s, err));
+                setString(c, tokenEndpoint, "token_endpoint", LibTokenKit::tokenkit_config_set_token_endpoint);
             }
             if (authorizationEndpoint != null) {
-                setString(lib, authorizationEndpoint, "authorization_endpoint",
-                        (s, err) -> lib.tokenkit_config_set_authorization_endpoint(c, s, err));
+                setString(c, authorizationEndpoint, "authorization_endpoint",
+                        LibTokenKit::tokenkit_config_set_authorization_endpoint);
             }
             if (deviceAuthorizationEndpoint != null) {
-                setString(lib, deviceAuthorizationEndpoint, "device_authorization_endpoint",
-                        (s, err) -> lib.tokenkit_config_set_device_authorization_endpoint(c, s, err));
+                setString(c, deviceAuthorizationEndpoint, "device_authorization_endpoint",
+                        LibTokenKit::tokenkit_config_set_device_authorization_endpoint);
             }
             if (revocationEndpoint != null) {
-                setString(lib, revocationEndpoint, "revocation_endpoint",
-                        (s, err) -> lib.tokenkit_config_set_revocation_endpoint(c, s, err));
+                setString(c, revocationEndpoint, "revocation_endpoint", LibTokenKit::tokenkit_config_set_revocation_endpoint);
             }
             if (introspectionEndpoint != null) {
-                setString(lib, introspectionEndpoint, "introspection_endpoint",
-                        (s, err) -> lib.tokenkit_config_set_introspection_endpoint(c, s, err));
+                setString(c, introspectionEndpoint, "introspection_endpoint",
+                        LibTokenKit::tokenkit_config_set_introspection_endpoint);
             }
             if (revocationStyle != null) {
-                check(lib, err -> lib.tokenkit_config_set_revocation_style(c, revocationStyle.value(), err));
+                Errors.run(err -> LibTokenKit.tokenkit_config_set_revocation_style(c, revocationStyle.value(), err));
             }
             ok = true;
             return new Native(c, metadata);
         } finally {
             if (!ok) {
-                lib.tokenkit_config_free(c);
+                LibTokenKit.tokenkit_config_free(c);
             }
         }
     }
 
     /** Runs discovery of {@code issuer} on config {@code c} and returns the metadata document. */
-    static String discover(LibTokenKit lib, Pointer c, String issuer) {
-        try (CString i = CString.of(issuer, "issuer")) {
-            PointerByReference metadata = new PointerByReference();
-            PointerByReference err = new PointerByReference();
-            Errors.check(lib, lib.tokenkit_config_discover(c, i.pointer(), metadata, err), err);
-            return NativeStrings.take(lib, metadata.getValue());
+    static String discover(Pointer c, String issuer, RequestOptions options) {
+        try (CString i = CString.of(issuer, "issuer"); NativeOptions o = RequestOptions.toNative(options)) {
+            return NativeStrings.take(Errors.fetch(
+                    (metadata, err) -> LibTokenKit.tokenkit_config_discover(c, i.pointer(), o.pointer(), metadata, err),
+                    "metadata"));
         }
-    }
-
-    /** Milliseconds for a {@code uint64_t} delay that may be zero. */
-    private static long delayMillis(Duration d) {
-        try {
-            return d.toMillis();
-        } catch (ArithmeticException tooLong) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    /**
-     * Milliseconds for a {@code uint64_t} timeout: a positive duration is at least 1 ms, and a zero
-     * or negative one is 0, which the library refuses with a message naming the setting.
-     */
-    static long millis(Duration d) {
-        if (d.isNegative() || d.isZero()) {
-            return 0L;
-        }
-        try {
-            return Math.max(1L, d.toMillis());
-        } catch (ArithmeticException tooLong) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    private interface Setter {
-        int set(PointerByReference err);
     }
 
     private interface StringSetter {
-        int set(Pointer value, PointerByReference err);
+        int set(Pointer config, Pointer value, PointerByReference err);
     }
 
-    private static void check(LibTokenKit lib, Setter setter) {
-        PointerByReference err = new PointerByReference();
-        Errors.check(lib, setter.set(err), err);
+    private interface MillisSetter {
+        int set(Pointer config, long ms, PointerByReference err);
     }
 
-    private static void setString(LibTokenKit lib, String value, String name, StringSetter setter) {
+    private static void setString(Pointer c, String value, String name, StringSetter setter) {
         try (CString s = CString.of(value, name)) {
-            PointerByReference err = new PointerByReference();
-            Errors.check(lib, setter.set(s.pointer(), err), err);
+            Errors.run(err -> setter.set(c, s.pointer(), err));
+        }
+    }
+
+    private static void setMillis(Pointer c, Duration value, MillisSetter setter) {
+        if (value != null) {
+            long ms = NativeOptions.millis(value);
+            Errors.run(err -> setter.set(c, ms, err));
         }
     }
 
@@ -262,6 +243,8 @@ public final class Config {
         private AuthMethod authMethod;
         private Duration connectTimeout;
         private Duration timeout;
+        private Duration attemptTimeout;
+        private Integer maxIdleConnectionsPerHost;
         private String userAgent;
         private final List<Path> caFiles = new ArrayList<>();
         private Long maxResponseBytes;
@@ -311,11 +294,31 @@ public final class Config {
         }
 
         /**
-         * The overall timeout of one request (> 0, millisecond precision), from name resolution to the
-         * last byte of the body; null keeps the default, 30 s.
+         * The deadline of one call (> 0, millisecond precision): from the first attempt to the last
+         * byte of the answer, retries and the waits between them included; null keeps the default,
+         * 30 s.
          */
         public Builder timeout(Duration timeout) {
             this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * A bound on each attempt within a call (> 0, millisecond precision), so that a retry is
+         * still possible when one attempt hangs; null (the default) lets one attempt use the whole
+         * {@link #timeout}.
+         */
+        public Builder attemptTimeout(Duration attemptTimeout) {
+            this.attemptTimeout = attemptTimeout;
+            return this;
+        }
+
+        /**
+         * How many idle keep-alive connections the client keeps per host (> 0); null keeps the
+         * default, 16, enough for 8 threads sharing one client without reconnecting.
+         */
+        public Builder maxIdleConnectionsPerHost(int count) {
+            this.maxIdleConnectionsPerHost = count;
             return this;
         }
 
@@ -405,7 +408,8 @@ public final class Config {
          * {@code /.well-known/openid-configuration}) with this config's timeouts, CA files and
          * retry policy, checked to name exactly this issuer, and its endpoints used where none is
          * set explicitly; the sign-in then also checks the redirect's {@code iss} (RFC 9207).
-         * {@link Client#metadata()} returns the document. Null (the default) for no discovery.
+         * {@link Client#metadata()} returns the document; {@link Client#create(Config, RequestOptions)}
+         * can cancel it. Null (the default) for no discovery.
          */
         public Builder issuer(String issuer) {
             this.issuer = issuer;

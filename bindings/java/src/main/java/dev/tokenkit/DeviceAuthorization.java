@@ -11,9 +11,10 @@ import java.util.function.Function;
  * to {@link Client#devicePoll}, then close it, which frees and zeroizes the native copy.
  *
  * <pre>{@code
- * try (DeviceAuthorization auth = client.deviceAuthorize("read", null)) {
+ * DeviceOptions options = DeviceOptions.builder().scope("read").cancellation(cancel).build();
+ * try (DeviceAuthorization auth = client.deviceAuthorize(options)) {
  *     System.out.println("Go to " + auth.verificationUri() + " and enter " + auth.userCode());
- *     Token token = client.devicePoll(auth, cancel);
+ *     Token token = client.devicePoll(auth, options);
  * }
  * }</pre>
  *
@@ -30,32 +31,34 @@ public final class DeviceAuthorization implements AutoCloseable {
     private final long interval;
     private final NativeHandle handle; // null for the copy deviceFlow shows
 
-    private DeviceAuthorization(LibTokenKit lib, Pointer authorization, boolean owned) {
-        // Own the pointer first, so it is freed even if copying a value fails.
+    private DeviceAuthorization(Pointer authorization, boolean owned) {
+        // Own the pointer first, so it is freed even if copying a value fails. The strings are
+        // borrowed from it, and copied while it is alive.
         this.handle = owned
-                ? new NativeHandle(this, authorization, lib::tokenkit_device_authorization_free,
+                ? new NativeHandle(this, authorization, LibTokenKit::tokenkit_device_authorization_free,
                         "device authorization is closed")
                 : null;
-        this.userCode = NativeStrings.take(lib, lib.tokenkit_device_authorization_user_code(authorization));
-        this.verificationUri = NativeStrings.take(lib, lib.tokenkit_device_authorization_verification_uri(authorization));
-        this.verificationUriComplete = NativeStrings.take(lib,
-                lib.tokenkit_device_authorization_verification_uri_complete(authorization));
-        this.expiresIn = lib.tokenkit_device_authorization_expires_in(authorization);
-        this.interval = lib.tokenkit_device_authorization_interval(authorization);
+        this.userCode = NativeStrings.borrowed(LibTokenKit.tokenkit_device_authorization_user_code(authorization));
+        this.verificationUri = NativeStrings.borrowed(
+                LibTokenKit.tokenkit_device_authorization_verification_uri(authorization));
+        this.verificationUriComplete = NativeStrings.borrowed(
+                LibTokenKit.tokenkit_device_authorization_verification_uri_complete(authorization));
+        this.expiresIn = LibTokenKit.tokenkit_device_authorization_expires_in(authorization);
+        this.interval = LibTokenKit.tokenkit_device_authorization_interval(authorization);
     }
 
     /** Takes ownership of the response a successful call stored. */
-    static DeviceAuthorization take(LibTokenKit lib, Pointer authorization) {
+    static DeviceAuthorization take(Pointer authorization) {
         if (authorization == null) {
             throw new TokenKitException(ErrorKind.INTERNAL_ERROR,
                     "the library reported success but returned no device authorization");
         }
-        return new DeviceAuthorization(lib, authorization, true);
+        return new DeviceAuthorization(authorization, true);
     }
 
     /** Copies the values of a response the library lends a callback; the copy cannot be polled. */
-    static DeviceAuthorization copy(LibTokenKit lib, Pointer borrowed) {
-        return new DeviceAuthorization(lib, borrowed, false);
+    static DeviceAuthorization copy(Pointer borrowed) {
+        return new DeviceAuthorization(borrowed, false);
     }
 
     /** Runs {@code body} with the live native response; INVALID_ARGUMENT once closed, or for a copy. */

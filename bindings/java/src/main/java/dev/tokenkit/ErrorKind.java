@@ -7,13 +7,16 @@ package dev.tokenkit;
 public enum ErrorKind {
     /** An argument was null, empty, malformed or out of range, or the client is closed; the message names it. */
     INVALID_ARGUMENT(1),
-    /** The server sent an OAuth error response (RFC 6749 §5.2); see {@link TokenKitException#oauthError()}. */
+    /**
+     * The server sent an OAuth error response (RFC 6749 §5.2: HTTP 400 or 401, or 200 at the token
+     * and device endpoints); see {@link TokenKitException#oauthError()}.
+     */
     OAUTH_ERROR(2),
-    /** The server answered with an HTTP failure that is not an OAuth error (a 500 page, a 3xx). */
+    /** The server answered with another HTTP failure (a 500 page, a 3xx, a 404); the message quotes any {@code error}. */
     HTTP_ERROR(3),
     /** Connection refused or reset, or the host name did not resolve. */
     TRANSPORT_ERROR(4),
-    /** The connect timeout or the overall timeout ran out. */
+    /** The connect timeout or the call's deadline ran out. */
     TIMEOUT(5),
     /** TLS handshake or certificate verification failed. */
     TLS_ERROR(6),
@@ -23,7 +26,10 @@ public enum ErrorKind {
     INSECURE(8),
     /** A bug in tokenkit was caught before it could reach the caller. Please report it. */
     INTERNAL_ERROR(9),
-    /** The application cancelled the wait through a {@link Cancellation} (sign-in, device flow). */
+    /**
+     * A {@link Cancellation} given to the call was raised, or a callback ({@code openUrl},
+     * {@code onPrompt}) asked to stop: see {@link TokenKitException#getCause()}.
+     */
     CANCELLED(10);
 
     private final int status;

@@ -1,6 +1,7 @@
 package dev.tokenkit;
 
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -13,35 +14,40 @@ public final class Introspection {
     private final boolean active;
     private final String scope;
     private final String clientId;
+    private final String username;
+    private final String tokenType;
     private final String sub;
-    private final long exp;
+    private final Optional<Instant> exp;
+    private final Optional<Instant> iat;
     private final String json;
 
-    private Introspection(boolean active, String scope, String clientId, String sub, long exp, String json) {
-        this.active = active;
-        this.scope = scope;
-        this.clientId = clientId;
-        this.sub = sub;
-        this.exp = exp;
-        this.json = json;
+    private Introspection(Pointer i) {
+        this.active = LibTokenKit.tokenkit_introspection_active(i) != 0;
+        this.scope = NativeStrings.borrowed(LibTokenKit.tokenkit_introspection_scope(i));
+        this.clientId = NativeStrings.borrowed(LibTokenKit.tokenkit_introspection_client_id(i));
+        this.username = NativeStrings.borrowed(LibTokenKit.tokenkit_introspection_username(i));
+        this.tokenType = NativeStrings.borrowed(LibTokenKit.tokenkit_introspection_token_type(i));
+        this.sub = NativeStrings.borrowed(LibTokenKit.tokenkit_introspection_sub(i));
+        this.json = NativeStrings.borrowed(LibTokenKit.tokenkit_introspection_json(i));
+        try (Scratch s = Scratch.get()) {
+            LongByReference seconds = s.value;
+            this.exp = LibTokenKit.tokenkit_introspection_exp(i, seconds) != 0
+                    ? Optional.of(Instant.ofEpochSecond(seconds.getValue())) : Optional.empty();
+            this.iat = LibTokenKit.tokenkit_introspection_iat(i, seconds) != 0
+                    ? Optional.of(Instant.ofEpochSecond(seconds.getValue())) : Optional.empty();
+        }
     }
 
     /** Copies the response in {@code i} and frees it. */
-    static Introspection take(LibTokenKit lib, Pointer i) {
+    static Introspection take(Pointer i) {
         if (i == null) {
             throw new TokenKitException(ErrorKind.INTERNAL_ERROR,
                     "the library reported success but returned no introspection response");
         }
         try {
-            return new Introspection(
-                    lib.tokenkit_introspection_active(i) == 1,
-                    NativeStrings.take(lib, lib.tokenkit_introspection_scope(i)),
-                    NativeStrings.take(lib, lib.tokenkit_introspection_client_id(i)),
-                    NativeStrings.take(lib, lib.tokenkit_introspection_sub(i)),
-                    lib.tokenkit_introspection_exp(i),
-                    NativeStrings.take(lib, lib.tokenkit_introspection_json(i)));
+            return new Introspection(i);
         } finally {
-            lib.tokenkit_introspection_free(i);
+            LibTokenKit.tokenkit_introspection_free(i);
         }
     }
 
@@ -60,6 +66,16 @@ public final class Introspection {
         return Optional.ofNullable(clientId);
     }
 
+    /** The {@code username} claim: a human-readable name of the resource owner. */
+    public Optional<String> username() {
+        return Optional.ofNullable(username);
+    }
+
+    /** The {@code token_type} claim, e.g. "Bearer". */
+    public Optional<String> tokenType() {
+        return Optional.ofNullable(tokenType);
+    }
+
     /** The {@code sub} claim: the resource owner. */
     public Optional<String> sub() {
         return Optional.ofNullable(sub);
@@ -67,7 +83,12 @@ public final class Introspection {
 
     /** The {@code exp} claim: when the token expires. */
     public Optional<Instant> exp() {
-        return exp == -1 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(exp));
+        return exp;
+    }
+
+    /** The {@code iat} claim: when the token was issued. */
+    public Optional<Instant> iat() {
+        return iat;
     }
 
     /** Every field the server sent, as a JSON object. */
@@ -81,6 +102,6 @@ public final class Introspection {
                 + ", scope=" + (scope == null ? "(none)" : scope)
                 + ", clientId=" + (clientId == null ? "(none)" : clientId)
                 + ", sub=" + (sub == null ? "(none)" : sub)
-                + ", exp=" + exp().map(Instant::toString).orElse("(none)") + "]";
+                + ", exp=" + exp.map(Instant::toString).orElse("(none)") + "]";
     }
 }

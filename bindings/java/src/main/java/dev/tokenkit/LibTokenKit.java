@@ -1,241 +1,343 @@
 package dev.tokenkit;
 
 import com.sun.jna.Callback;
-import com.sun.jna.Library;
 import com.sun.jna.Pointer;
+import com.sun.jna.Structure;
+import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 
 /**
- * The raw C ABI of include/tokenkit.h, one method per function, in the header's order. Only the
- * classes of this package call it, through {@link NativeLib#get()}.
+ * The raw C ABI of include/tokenkit.h, one static native method per function, bound by JNA direct
+ * mapping ({@code Native.register}, done by {@link NativeLib} once the ABI version matched): a
+ * direct call costs a JNI transition, where an interface proxy costs microseconds of reflection.
+ * Only the classes of this package call it, after {@link NativeLib#require()}.
  *
- * <p>Mapping rules (Mozilla's ffi-support lessons): statuses and enums are {@code int}
- * ({@code int32_t}); {@code uint64_t} is {@code long} and callers never pass a negative one;
- * {@code uint32_t} is {@code int}; no {@code boolean} crosses the ABI. Strings the library returns
- * as {@code char *} are owned by the caller, so they are {@link Pointer}s read and then freed by
- * {@link NativeStrings#take}; strings returned as {@code const char *} are borrowed and may be
- * {@link String}s (decoded as UTF-8, see {@link NativeLib}). Input strings are {@link Pointer}s
- * made by {@link CString}, which checks, encodes and zeroizes them. Out-parameters are
- * {@link PointerByReference}s, which start as NULL. {@code uint16_t} is {@code short} (the port's
- * bits). The three callback types share one shape, {@link BorrowingFn}, whose borrowed argument is
- * a {@link Pointer} read during the call only. Their {@code user_data} is always passed as NULL:
- * each callback is its own Java object, which knows its context.
+ * <p>Mapping rules, checked against the header by {@code HeaderCheckTest}: {@code int32_t},
+ * {@code uint32_t} and the enums ({@code tokenkit_status}, ...) are {@code int}; {@code int64_t} is
+ * {@code long}; {@code uint8_t} is {@code byte}; no {@code boolean} crosses. Every pointer is a
+ * {@link Pointer}: input strings come from {@link CString} (which checks, encodes and zeroizes them),
+ * and the borrowed {@code const char *} results are read with {@link NativeStrings#borrowed} while
+ * their owner is alive, never freed. {@code T **} outputs are {@link PointerByReference}s (a
+ * {@code char **} one is freed by {@link NativeStrings#take}), {@code int64_t *} outputs
+ * {@link LongByReference}s, callbacks the {@link Callback} interfaces below, whose
+ * {@code user_data} is always NULL: each callback is its own Java object, which knows its context.
  */
-interface LibTokenKit extends Library {
+final class LibTokenKit {
     /** The ABI this binding was written for: {@code TOKENKIT_ABI_VERSION}. */
-    int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
 
-    int STATUS_OK = 0;
+    static final int STATUS_OK = 0;
 
-    String tokenkit_version();
-
-    int tokenkit_abi_version();
-
-    String tokenkit_status_name(int status);
-
-    void tokenkit_string_free(Pointer s);
+    private LibTokenKit() {}
 
     // Callbacks. A JNA Callback object must stay strongly reachable for as long as the library may
     // call it: for the length of the call that takes it, or until the token source is freed.
 
-    /**
-     * The shape all three tokenkit callbacks share: {@code tokenkit_open_url_fn} (the URL),
-     * {@code tokenkit_device_code_fn} (the device authorization) and
-     * {@code tokenkit_token_changed_fn} (the token), each with its argument borrowed for the call.
-     */
-    interface BorrowingFn extends Callback {
-        void invoke(Pointer userData, Pointer borrowed);
+    /** {@code tokenkit_open_url_fn}: the URL is borrowed for the call; non-zero stops the sign-in. */
+    interface OpenUrlFn extends Callback {
+        int invoke(Pointer userData, Pointer url);
     }
+
+    /** {@code tokenkit_device_prompt_fn}: the authorization is borrowed for the call; non-zero stops the flow. */
+    interface DevicePromptFn extends Callback {
+        int invoke(Pointer userData, Pointer authorization);
+    }
+
+    /** {@code tokenkit_token_changed_fn}: the token is borrowed for the call. */
+    interface TokenChangedFn extends Callback {
+        void invoke(Pointer userData, Pointer token);
+    }
+
+    /** {@code struct tokenkit_exchange_request}, passed by reference; its strings come from {@link CString}. */
+    @Structure.FieldOrder({"token_endpoint", "code", "client_id", "client_secret"})
+    public static final class ExchangeRequest extends Structure {
+        public Pointer token_endpoint;
+        public Pointer code;
+        public Pointer client_id;
+        public Pointer client_secret;
+    }
+
+    // Library
+
+    static native int tokenkit_abi_version();
+
+    static native Pointer tokenkit_version();
+
+    static native Pointer tokenkit_status_name(int status);
+
+    static native void tokenkit_string_free(Pointer s);
+
+    static native int tokenkit_exchange_code(ExchangeRequest request, PointerByReference out, PointerByReference err);
 
     // tokenkit_authorization
 
-    int tokenkit_client_authorization_request(Pointer client, Pointer redirectUri, Pointer scope, Pointer params,
-            PointerByReference out, PointerByReference err);
+    static native Pointer tokenkit_authorization_url(Pointer authorization);
 
-    Pointer tokenkit_authorization_url(Pointer auth);
+    static native Pointer tokenkit_authorization_state(Pointer authorization);
 
-    Pointer tokenkit_authorization_state(Pointer auth);
+    static native Pointer tokenkit_authorization_code_verifier(Pointer authorization);
 
-    Pointer tokenkit_authorization_code_verifier(Pointer auth);
-
-    void tokenkit_authorization_free(Pointer auth);
-
-    int tokenkit_client_sign_in_loopback(Pointer client, Pointer scope, Pointer params, short port, long timeoutMs,
-            BorrowingFn openUrl, Pointer userData, Pointer cancel, PointerByReference out, PointerByReference err);
+    static native void tokenkit_authorization_free(Pointer authorization);
 
     // tokenkit_cancel
 
-    Pointer tokenkit_cancel_new();
+    static native Pointer tokenkit_cancel_new();
 
-    void tokenkit_cancel_trigger(Pointer cancel);
+    static native void tokenkit_cancel_trigger(Pointer cancel);
 
-    void tokenkit_cancel_free(Pointer cancel);
+    static native void tokenkit_cancel_free(Pointer cancel);
 
     // tokenkit_client
 
-    int tokenkit_client_new(Pointer config, PointerByReference out, PointerByReference err);
+    static native int tokenkit_client_new(Pointer config, PointerByReference out, PointerByReference err);
 
-    int tokenkit_client_exchange_code(Pointer client, Pointer code, Pointer redirectUri, Pointer codeVerifier,
-            Pointer params, PointerByReference out, PointerByReference err);
-
-    int tokenkit_client_refresh(Pointer client, Pointer refreshToken, Pointer scope, Pointer params,
+    static native int tokenkit_client_exchange_code(Pointer client, Pointer code, Pointer options,
             PointerByReference out, PointerByReference err);
 
-    int tokenkit_client_client_credentials(Pointer client, Pointer scope, Pointer params,
+    static native int tokenkit_client_refresh(Pointer client, Pointer refreshToken, Pointer options,
             PointerByReference out, PointerByReference err);
 
-    int tokenkit_client_revoke(Pointer client, Pointer token, Pointer tokenTypeHint, PointerByReference err);
+    static native int tokenkit_client_client_credentials(Pointer client, Pointer options, PointerByReference out,
+            PointerByReference err);
 
-    void tokenkit_client_free(Pointer client);
+    static native int tokenkit_client_revoke(Pointer client, Pointer token, Pointer options, PointerByReference err);
 
-    int tokenkit_exchange_code(Pointer tokenUrl, Pointer code, Pointer clientId, Pointer clientSecret,
+    static native int tokenkit_client_introspect(Pointer client, Pointer token, Pointer options,
             PointerByReference out, PointerByReference err);
+
+    static native int tokenkit_client_authorization_request(Pointer client, Pointer options, PointerByReference out,
+            PointerByReference err);
+
+    static native int tokenkit_client_sign_in(Pointer client, Pointer options, PointerByReference out,
+            PointerByReference err);
+
+    static native int tokenkit_client_device_authorize(Pointer client, Pointer options, PointerByReference out,
+            PointerByReference err);
+
+    static native int tokenkit_client_device_poll(Pointer client, Pointer authorization, Pointer options,
+            PointerByReference out, PointerByReference err);
+
+    static native int tokenkit_client_device_flow(Pointer client, Pointer options, PointerByReference out,
+            PointerByReference err);
+
+    static native void tokenkit_client_free(Pointer client);
 
     // tokenkit_config
 
-    Pointer tokenkit_config_new();
+    static native Pointer tokenkit_config_new();
 
-    int tokenkit_config_set_token_endpoint(Pointer config, Pointer url, PointerByReference err);
+    static native int tokenkit_config_set_token_endpoint(Pointer config, Pointer url, PointerByReference err);
 
-    int tokenkit_config_set_client_id(Pointer config, Pointer clientId, PointerByReference err);
+    static native int tokenkit_config_set_authorization_endpoint(Pointer config, Pointer url, PointerByReference err);
 
-    int tokenkit_config_set_client_secret(Pointer config, Pointer clientSecret, PointerByReference err);
-
-    int tokenkit_config_set_auth_method(Pointer config, int authMethod, PointerByReference err);
-
-    int tokenkit_config_set_connect_timeout_ms(Pointer config, long timeoutMs, PointerByReference err);
-
-    int tokenkit_config_set_timeout_ms(Pointer config, long timeoutMs, PointerByReference err);
-
-    int tokenkit_config_set_max_response_bytes(Pointer config, long maxBytes, PointerByReference err);
-
-    int tokenkit_config_set_user_agent(Pointer config, Pointer userAgent, PointerByReference err);
-
-    int tokenkit_config_add_ca_file(Pointer config, Pointer path, PointerByReference err);
-
-    int tokenkit_config_set_authorization_endpoint(Pointer config, Pointer url, PointerByReference err);
-
-    int tokenkit_config_set_device_authorization_endpoint(Pointer config, Pointer url, PointerByReference err);
-
-    int tokenkit_config_set_revocation_endpoint(Pointer config, Pointer url, PointerByReference err);
-
-    int tokenkit_config_set_introspection_endpoint(Pointer config, Pointer url, PointerByReference err);
-
-    int tokenkit_config_set_revocation_style(Pointer config, int style, PointerByReference err);
-
-    int tokenkit_config_set_retry(Pointer config, int maxRetries, long baseDelayMs, long maxDelayMs,
+    static native int tokenkit_config_set_device_authorization_endpoint(Pointer config, Pointer url,
             PointerByReference err);
 
-    int tokenkit_config_apply_preset(Pointer config, Pointer name, Pointer projectId, PointerByReference err);
+    static native int tokenkit_config_set_revocation_endpoint(Pointer config, Pointer url, PointerByReference err);
 
-    int tokenkit_config_discover(Pointer config, Pointer issuer, PointerByReference metadataJson,
+    static native int tokenkit_config_set_introspection_endpoint(Pointer config, Pointer url, PointerByReference err);
+
+    static native int tokenkit_config_set_client_id(Pointer config, Pointer clientId, PointerByReference err);
+
+    static native int tokenkit_config_set_client_secret(Pointer config, Pointer clientSecret, PointerByReference err);
+
+    static native int tokenkit_config_set_auth_method(Pointer config, int authMethod, PointerByReference err);
+
+    static native int tokenkit_config_set_connect_timeout_ms(Pointer config, long timeoutMs, PointerByReference err);
+
+    static native int tokenkit_config_set_timeout_ms(Pointer config, long timeoutMs, PointerByReference err);
+
+    static native int tokenkit_config_set_attempt_timeout_ms(Pointer config, long timeoutMs, PointerByReference err);
+
+    static native int tokenkit_config_set_max_response_bytes(Pointer config, long maxBytes, PointerByReference err);
+
+    static native int tokenkit_config_set_max_idle_connections_per_host(Pointer config, int count,
             PointerByReference err);
 
-    void tokenkit_config_free(Pointer config);
+    static native int tokenkit_config_set_user_agent(Pointer config, Pointer userAgent, PointerByReference err);
 
-    // tokenkit_device_authorization
+    static native int tokenkit_config_add_ca_file(Pointer config, Pointer path, PointerByReference err);
 
-    int tokenkit_client_device_authorize(Pointer client, Pointer scope, Pointer params, PointerByReference out,
+    static native int tokenkit_config_set_revocation_style(Pointer config, int style, PointerByReference err);
+
+    static native int tokenkit_config_set_retry(Pointer config, int maxRetries, long baseDelayMs, long maxDelayMs,
             PointerByReference err);
 
-    int tokenkit_client_device_poll(Pointer client, Pointer authorization, Pointer cancel, PointerByReference out,
+    static native int tokenkit_config_apply_preset(Pointer config, Pointer name, Pointer projectId,
             PointerByReference err);
 
-    int tokenkit_client_device_flow(Pointer client, Pointer scope, Pointer params, BorrowingFn show,
-            Pointer userData, Pointer cancel, PointerByReference out, PointerByReference err);
+    static native int tokenkit_config_discover(Pointer config, Pointer issuer, Pointer options,
+            PointerByReference metadataJson, PointerByReference err);
 
-    Pointer tokenkit_device_authorization_user_code(Pointer authorization);
+    static native void tokenkit_config_free(Pointer config);
 
-    Pointer tokenkit_device_authorization_verification_uri(Pointer authorization);
+    // tokenkit_device_authorization: accessors borrow from the authorization.
 
-    Pointer tokenkit_device_authorization_verification_uri_complete(Pointer authorization);
+    static native Pointer tokenkit_device_authorization_user_code(Pointer authorization);
 
-    long tokenkit_device_authorization_expires_in(Pointer authorization);
+    static native Pointer tokenkit_device_authorization_verification_uri(Pointer authorization);
 
-    long tokenkit_device_authorization_interval(Pointer authorization);
+    static native Pointer tokenkit_device_authorization_verification_uri_complete(Pointer authorization);
 
-    void tokenkit_device_authorization_free(Pointer authorization);
+    static native long tokenkit_device_authorization_expires_in(Pointer authorization);
 
-    // tokenkit_error: accessors return strings borrowed from the error.
+    static native long tokenkit_device_authorization_interval(Pointer authorization);
 
-    int tokenkit_error_kind(Pointer err);
+    static native void tokenkit_device_authorization_free(Pointer authorization);
 
-    String tokenkit_error_message(Pointer err);
+    // tokenkit_error: accessors borrow from the error.
 
-    int tokenkit_error_http_status(Pointer err);
+    static native int tokenkit_error_kind(Pointer err);
 
-    String tokenkit_error_oauth_error(Pointer err);
+    static native Pointer tokenkit_error_message(Pointer err);
 
-    String tokenkit_error_oauth_error_description(Pointer err);
+    static native int tokenkit_error_http_status(Pointer err);
 
-    String tokenkit_error_oauth_error_uri(Pointer err);
+    static native Pointer tokenkit_error_oauth_error(Pointer err);
 
-    String tokenkit_error_body(Pointer err);
+    static native Pointer tokenkit_error_oauth_error_description(Pointer err);
 
-    void tokenkit_error_free(Pointer err);
+    static native Pointer tokenkit_error_oauth_error_uri(Pointer err);
 
-    // tokenkit_introspection
+    static native Pointer tokenkit_error_body(Pointer err);
 
-    int tokenkit_client_introspect(Pointer client, Pointer token, Pointer tokenTypeHint, PointerByReference out,
+    static native void tokenkit_error_free(Pointer err);
+
+    // tokenkit_introspection: accessors borrow from the response.
+
+    static native byte tokenkit_introspection_active(Pointer introspection);
+
+    static native byte tokenkit_introspection_exp(Pointer introspection, LongByReference out);
+
+    static native byte tokenkit_introspection_iat(Pointer introspection, LongByReference out);
+
+    static native Pointer tokenkit_introspection_scope(Pointer introspection);
+
+    static native Pointer tokenkit_introspection_client_id(Pointer introspection);
+
+    static native Pointer tokenkit_introspection_username(Pointer introspection);
+
+    static native Pointer tokenkit_introspection_token_type(Pointer introspection);
+
+    static native Pointer tokenkit_introspection_sub(Pointer introspection);
+
+    static native Pointer tokenkit_introspection_json(Pointer introspection);
+
+    static native void tokenkit_introspection_free(Pointer introspection);
+
+    // tokenkit_request_options
+
+    static native Pointer tokenkit_request_options_new();
+
+    static native int tokenkit_request_options_set_scope(Pointer options, Pointer scope, PointerByReference err);
+
+    static native int tokenkit_request_options_set_redirect_uri(Pointer options, Pointer redirectUri,
             PointerByReference err);
 
-    int tokenkit_introspection_active(Pointer introspection);
+    static native int tokenkit_request_options_set_code_verifier(Pointer options, Pointer codeVerifier,
+            PointerByReference err);
 
-    long tokenkit_introspection_exp(Pointer introspection);
+    static native int tokenkit_request_options_set_token_type_hint(Pointer options, Pointer hint,
+            PointerByReference err);
 
-    Pointer tokenkit_introspection_scope(Pointer introspection);
+    static native int tokenkit_request_options_add_param(Pointer options, Pointer name, Pointer value,
+            PointerByReference err);
 
-    Pointer tokenkit_introspection_client_id(Pointer introspection);
+    static native int tokenkit_request_options_set_cancel(Pointer options, Pointer cancel, PointerByReference err);
 
-    Pointer tokenkit_introspection_sub(Pointer introspection);
+    static native void tokenkit_request_options_free(Pointer options);
 
-    Pointer tokenkit_introspection_json(Pointer introspection);
+    // tokenkit_sign_in_options
 
-    void tokenkit_introspection_free(Pointer introspection);
+    static native Pointer tokenkit_sign_in_options_new();
 
-    // tokenkit_params
+    static native int tokenkit_sign_in_options_set_open_url(Pointer options, OpenUrlFn openUrl, Pointer userData,
+            PointerByReference err);
 
-    Pointer tokenkit_params_new();
+    static native int tokenkit_sign_in_options_set_port(Pointer options, int port, PointerByReference err);
 
-    int tokenkit_params_add(Pointer params, Pointer name, Pointer value, PointerByReference err);
+    static native int tokenkit_sign_in_options_set_scope(Pointer options, Pointer scope, PointerByReference err);
 
-    void tokenkit_params_free(Pointer params);
+    static native int tokenkit_sign_in_options_add_param(Pointer options, Pointer name, Pointer value,
+            PointerByReference err);
+
+    static native int tokenkit_sign_in_options_set_timeout_ms(Pointer options, long timeoutMs, PointerByReference err);
+
+    static native int tokenkit_sign_in_options_set_cancel(Pointer options, Pointer cancel, PointerByReference err);
+
+    static native void tokenkit_sign_in_options_free(Pointer options);
+
+    // tokenkit_device_options
+
+    static native Pointer tokenkit_device_options_new();
+
+    static native int tokenkit_device_options_set_on_prompt(Pointer options, DevicePromptFn onPrompt,
+            Pointer userData, PointerByReference err);
+
+    static native int tokenkit_device_options_set_scope(Pointer options, Pointer scope, PointerByReference err);
+
+    static native int tokenkit_device_options_add_param(Pointer options, Pointer name, Pointer value,
+            PointerByReference err);
+
+    static native int tokenkit_device_options_set_pkce(Pointer options, byte pkce, PointerByReference err);
+
+    static native int tokenkit_device_options_set_cancel(Pointer options, Pointer cancel, PointerByReference err);
+
+    static native void tokenkit_device_options_free(Pointer options);
+
+    // tokenkit_source_options
+
+    static native Pointer tokenkit_source_options_new();
+
+    static native int tokenkit_source_options_set_skew_ms(Pointer options, long skewMs, PointerByReference err);
+
+    static native int tokenkit_source_options_set_on_change(Pointer options, TokenChangedFn onChange,
+            Pointer userData, PointerByReference err);
+
+    static native int tokenkit_source_options_set_refresh_token(Pointer options, Pointer refreshToken,
+            PointerByReference err);
+
+    static native void tokenkit_source_options_free(Pointer options);
 
     // tokenkit_source
 
-    int tokenkit_source_new(Pointer client, Pointer token, Pointer refreshToken, long skewSeconds,
-            BorrowingFn onChange, Pointer userData, PointerByReference out, PointerByReference err);
+    static native int tokenkit_source_new(Pointer client, Pointer token, Pointer options, PointerByReference out,
+            PointerByReference err);
 
-    int tokenkit_source_from_json(Pointer client, Pointer json, long skewSeconds, BorrowingFn onChange,
-            Pointer userData, PointerByReference out, PointerByReference err);
+    static native int tokenkit_source_from_json(Pointer client, Pointer json, Pointer options, PointerByReference out,
+            PointerByReference err);
 
-    int tokenkit_source_token(Pointer source, PointerByReference out, PointerByReference err);
+    static native int tokenkit_source_token(Pointer source, PointerByReference out, PointerByReference err);
 
-    int tokenkit_source_access_token(Pointer source, PointerByReference out, PointerByReference err);
+    static native int tokenkit_source_access_token(Pointer source, PointerByReference out, PointerByReference err);
 
-    int tokenkit_source_refresh(Pointer source, PointerByReference out, PointerByReference err);
+    static native int tokenkit_source_refresh(Pointer source, PointerByReference out, PointerByReference err);
 
-    int tokenkit_source_to_json(Pointer source, PointerByReference out, PointerByReference err);
+    static native int tokenkit_source_to_json(Pointer source, PointerByReference out, PointerByReference err);
 
-    void tokenkit_source_free(Pointer source);
+    static native void tokenkit_source_free(Pointer source);
 
-    // tokenkit_token: string accessors return new strings the caller frees.
+    // tokenkit_token: accessors borrow from the token.
 
-    Pointer tokenkit_token_access_token(Pointer token);
+    static native Pointer tokenkit_token_access_token(Pointer token);
 
-    Pointer tokenkit_token_token_type(Pointer token);
+    static native Pointer tokenkit_token_token_type(Pointer token);
 
-    Pointer tokenkit_token_refresh_token(Pointer token);
+    static native Pointer tokenkit_token_refresh_token(Pointer token);
 
-    Pointer tokenkit_token_scope(Pointer token);
+    static native Pointer tokenkit_token_scope(Pointer token);
 
-    Pointer tokenkit_token_id_token(Pointer token);
+    static native Pointer tokenkit_token_id_token(Pointer token);
 
-    Pointer tokenkit_token_json(Pointer token);
+    static native Pointer tokenkit_token_json(Pointer token);
 
-    long tokenkit_token_expires_in(Pointer token);
+    static native byte tokenkit_token_expires_in(Pointer token, LongByReference seconds);
 
-    long tokenkit_token_expires_at(Pointer token);
+    static native byte tokenkit_token_expires_at(Pointer token, LongByReference unixSeconds);
 
-    void tokenkit_token_free(Pointer token);
+    static native int tokenkit_token_to_json(Pointer token, PointerByReference out, PointerByReference err);
+
+    static native int tokenkit_token_from_json(Pointer json, PointerByReference out, PointerByReference err);
+
+    static native void tokenkit_token_free(Pointer token);
 }

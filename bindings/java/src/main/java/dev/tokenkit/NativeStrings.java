@@ -3,22 +3,33 @@ package dev.tokenkit;
 import com.sun.jna.Pointer;
 import java.nio.charset.StandardCharsets;
 
-/** Strings the library hands over as {@code char *}: copied into Java, then freed by the library. */
+/** Strings the library hands over: borrowed {@code const char *} and owned {@code char **} outputs. */
 final class NativeStrings {
+    private static final String UTF_8 = StandardCharsets.UTF_8.name();
+
     private NativeStrings() {}
 
     /**
-     * Copies an owned string and frees it with {@code tokenkit_string_free} (which zeroizes it);
-     * null for NULL.
+     * Copies a borrowed {@code const char *} (an accessor's result, a callback's argument) into
+     * Java, decoded as UTF-8; null for NULL. Call it while the string's owner is alive, and never
+     * free the pointer.
      */
-    static String take(LibTokenKit lib, Pointer owned) {
+    static String borrowed(Pointer borrowed) {
+        return borrowed == null ? null : borrowed.getString(0, UTF_8);
+    }
+
+    /**
+     * Copies a string handed out through a {@code char **} output and frees it with
+     * {@code tokenkit_string_free} (which zeroizes it); null for NULL.
+     */
+    static String take(Pointer owned) {
         if (owned == null) {
             return null;
         }
         try {
-            return owned.getString(0, StandardCharsets.UTF_8.name());
+            return owned.getString(0, UTF_8);
         } finally {
-            lib.tokenkit_string_free(owned);
+            LibTokenKit.tokenkit_string_free(owned);
         }
     }
 }

@@ -24,18 +24,16 @@ public record RetryPolicy(int maxRetries, Duration baseDelay, Duration maxDelay)
     public static final RetryPolicy NONE = new RetryPolicy(0, Duration.ZERO, Duration.ZERO);
 
     /**
-     * Checks what the C ABI's unsigned numbers cannot carry (the library checks the rest when the
-     * client is made): throws INVALID_ARGUMENT for a negative count or delay, or a null delay.
+     * Throws INVALID_ARGUMENT for a null delay, which the C ABI cannot carry; the library checks
+     * the numbers (none negative, {@code maxDelay} not below {@code baseDelay}) when a client is
+     * made with the policy.
      */
     public RetryPolicy {
-        if (maxRetries < 0) {
-            throw TokenKitException.invalidArgument("max_retries must not be negative");
+        if (baseDelay == null) {
+            throw TokenKitException.invalidArgument("base_delay is null");
         }
-        if (baseDelay == null || baseDelay.isNegative()) {
-            throw TokenKitException.invalidArgument("base_delay_ms must not be null or negative");
-        }
-        if (maxDelay == null || maxDelay.isNegative()) {
-            throw TokenKitException.invalidArgument("max_delay_ms must not be null or negative");
+        if (maxDelay == null) {
+            throw TokenKitException.invalidArgument("max_delay is null");
         }
     }
 }

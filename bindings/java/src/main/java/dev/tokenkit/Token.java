@@ -1,7 +1,7 @@
 package dev.tokenkit;
 
 import com.sun.jna.Pointer;
-import com.sun.jna.ptr.PointerByReference;
+import com.sun.jna.ptr.LongByReference;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -11,8 +11,11 @@ import java.util.OptionalLong;
  * Immutable and safe to share between threads.
  *
  * <p>Fields the server did not send are {@link Optional#empty()} / {@link OptionalLong#empty()}.
- * {@link #toString()} never shows a token; {@link #json()} holds every field the server sent,
- * tokens included, so do not log it.
+ * {@link #toString()} never shows a token; {@link #json()} holds every field the server sent and
+ * {@link #toJson()} the token in the saved format, tokens included, so log neither.
+ *
+ * <p>To keep a token across restarts, store {@link #toJson()} as a secret and read it back with
+ * {@link #fromJson(String)}, or give it to {@link TokenSource#load}; the library owns that format.
  */
 public final class Token {
     private final String accessToken;
@@ -20,101 +23,68 @@ public final class Token {
     private final String refreshToken;
     private final String scope;
     private final String idToken;
-    private final long expiresIn;
-    private final long expiresAt;
+    private final OptionalLong expiresIn;
+    private final Optional<Instant> expiresAt;
     private final String json;
+    private final String savedJson;
 
-    private Token(String accessToken, String tokenType, String refreshToken, String scope, String idToken,
-            long expiresIn, long expiresAt, String json) {
-        this.accessToken = accessToken;
-        this.tokenType = tokenType;
-        this.refreshToken = refreshToken;
-        this.scope = scope;
-        this.idToken = idToken;
-        this.expiresIn = expiresIn;
-        this.expiresAt = expiresAt;
-        this.json = json;
-    }
-
-    /** A call that stores a new token in {@code out} on success, or an error in {@code err}. */
-    interface Call {
-        int invoke(PointerByReference out, PointerByReference err);
-    }
-
-    /** Makes the call; returns its token or throws its error, having freed both. */
-    static Token fetch(LibTokenKit lib, Call call) {
-        PointerByReference out = new PointerByReference();
-        PointerByReference err = new PointerByReference();
-        Errors.check(lib, call.invoke(out, err), err);
-        return take(lib, out);
-    }
-
-    /** Copies the token a successful call stored in {@code out}, then frees it. */
-    static Token take(LibTokenKit lib, PointerByReference out) {
-        Pointer t = out.getValue();
-        if (t == null) {
-            throw new TokenKitException(ErrorKind.INTERNAL_ERROR, "the library reported success but returned no token");
+    private Token(Pointer t) {
+        this.accessToken = NativeStrings.borrowed(LibTokenKit.tokenkit_token_access_token(t));
+        this.tokenType = NativeStrings.borrowed(LibTokenKit.tokenkit_token_token_type(t));
+        this.refreshToken = NativeStrings.borrowed(LibTokenKit.tokenkit_token_refresh_token(t));
+        this.scope = NativeStrings.borrowed(LibTokenKit.tokenkit_token_scope(t));
+        this.idToken = NativeStrings.borrowed(LibTokenKit.tokenkit_token_id_token(t));
+        this.json = NativeStrings.borrowed(LibTokenKit.tokenkit_token_json(t));
+        try (Scratch s = Scratch.get()) {
+            LongByReference value = s.value;
+            this.expiresIn = LibTokenKit.tokenkit_token_expires_in(t, value) != 0
+                    ? OptionalLong.of(value.getValue()) : OptionalLong.empty();
+            this.expiresAt = LibTokenKit.tokenkit_token_expires_at(t, value) != 0
+                    ? Optional.of(Instant.ofEpochSecond(value.getValue())) : Optional.empty();
+            // The saved format is the library's: copied now, as the native token is freed after this.
+            Errors.check(LibTokenKit.tokenkit_token_to_json(t, s.out, s.err), s.err);
+            this.savedJson = NativeStrings.take(s.out.getValue());
         }
+    }
+
+    /** Makes a call that stores a new token; returns it or throws the call's error, having freed both. */
+    static Token fetch(Errors.OutCall call) {
+        return take(Errors.fetch(call, "token"));
+    }
+
+    /** Copies an owned token, then frees it. */
+    static Token take(Pointer owned) {
         try {
-            return copy(lib, t);
+            return new Token(owned);
         } finally {
-            lib.tokenkit_token_free(t);
+            LibTokenKit.tokenkit_token_free(owned);
         }
     }
 
     /** Copies a live token without freeing it: one the library lends a callback. */
-    static Token copy(LibTokenKit lib, Pointer t) {
-        return new Token(
-                NativeStrings.take(lib, lib.tokenkit_token_access_token(t)),
-                NativeStrings.take(lib, lib.tokenkit_token_token_type(t)),
-                NativeStrings.take(lib, lib.tokenkit_token_refresh_token(t)),
-                NativeStrings.take(lib, lib.tokenkit_token_scope(t)),
-                NativeStrings.take(lib, lib.tokenkit_token_id_token(t)),
-                lib.tokenkit_token_expires_in(t),
-                lib.tokenkit_token_expires_at(t),
-                NativeStrings.take(lib, lib.tokenkit_token_json(t)));
+    static Token copy(Pointer borrowed) {
+        return new Token(borrowed);
     }
 
     /**
-     * This token in the format of {@code tokenkit_source_to_json()} (access_token, token_type,
-     * expires_at, refresh_token, scope, id_token), which {@code tokenkit_source_from_json()} reads.
-     * The ABI has no way to hand a copied token back to the library, so a {@link TokenSource} made
-     * from a {@code Token} goes through this; {@link #json()} would not do, as the server's
-     * {@code expires_in} there is relative to a time the library no longer knows.
+     * Reads a token saved by {@link #toJson()} (or {@link TokenSource#toJson()}), or any JSON object
+     * with a non-empty {@code access_token}. Throws INVALID_ARGUMENT for JSON the library cannot
+     * use (not JSON, no access_token, a field of the wrong type).
      */
-    String toSavedJson() {
-        StringBuilder b = new StringBuilder(256).append('{');
-        field(b, "access_token", accessToken);
-        field(b, "token_type", tokenType);
-        if (expiresAt != -1) {
-            b.append(",\"expires_at\":").append(expiresAt);
+    public static Token fromJson(String json) {
+        NativeLib.require();
+        try (CString j = CString.of(json, "json")) {
+            return fetch((out, err) -> LibTokenKit.tokenkit_token_from_json(j.pointer(), out, err));
         }
-        field(b, "refresh_token", refreshToken);
-        field(b, "scope", scope);
-        field(b, "id_token", idToken);
-        return b.append('}').toString();
     }
 
-    /** Appends {@code "name":"value"} (RFC 8259 string escapes), nothing for a null value. */
-    private static void field(StringBuilder b, String name, String value) {
-        if (value == null) {
-            return;
-        }
-        if (b.length() > 1) {
-            b.append(',');
-        }
-        b.append('"').append(name).append("\":\"");
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        b.append('"');
+    /**
+     * This token in the library's saved format (access_token, token_type, expires_at,
+     * refresh_token, scope, id_token), for {@link #fromJson(String)} or {@link TokenSource#load}.
+     * It holds the tokens: keep it as secret as a password.
+     */
+    public String toJson() {
+        return savedJson;
     }
 
     /** The access token. */
@@ -147,12 +117,12 @@ public final class Token {
 
     /** The lifetime in seconds as the server sent it (a number or a numeric string). */
     public OptionalLong expiresIn() {
-        return expiresIn == -1 ? OptionalLong.empty() : OptionalLong.of(expiresIn);
+        return expiresIn;
     }
 
-    /** When the token expires: its arrival time plus {@code expires_in}, to the second. */
+    /** When the token expires: its arrival time plus {@code expires_in}, to the second, or as saved. */
     public Optional<Instant> expiresAt() {
-        return expiresAt == -1 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(expiresAt));
+        return expiresAt;
     }
 
     /**
@@ -168,7 +138,7 @@ public final class Token {
     public String toString() {
         return "Token[tokenType=" + tokenType
                 + ", scope=" + (scope == null ? "(none)" : scope)
-                + ", expiresAt=" + expiresAt().map(Instant::toString).orElse("(none)")
+                + ", expiresAt=" + expiresAt.map(Instant::toString).orElse("(none)")
                 + ", refreshToken=" + (refreshToken == null ? "(none)" : "(present)")
                 + ", idToken=" + (idToken == null ? "(none)" : "(present)") + "]";
     }

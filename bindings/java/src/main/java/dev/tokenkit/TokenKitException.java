@@ -8,7 +8,8 @@ import java.util.Optional;
  * secret), and what the server answered, when it answered.
  *
  * <p>Absent values are {@link Optional#empty()}; {@link #httpStatus()} is 0 when no answer was
- * received.
+ * received. A call that a callback stopped (by throwing, or by returning false) fails with
+ * {@link ErrorKind#CANCELLED}, and {@link #getCause()} is what the callback threw, if it threw.
  */
 public class TokenKitException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -35,6 +36,12 @@ public class TokenKitException extends RuntimeException {
         this.oauthErrorDescription = oauthErrorDescription;
         this.oauthErrorUri = oauthErrorUri;
         this.body = body;
+    }
+
+    /** An error with no server answer, caused by {@code cause} (e.g. what a callback threw). */
+    public TokenKitException(ErrorKind kind, String message, Throwable cause) {
+        this(kind, message);
+        initCause(cause);
     }
 
     static TokenKitException invalidArgument(String message) {

@@ -3,8 +3,8 @@ package dev.tokenkit;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
 import java.lang.ref.Reference;
-import java.time.Duration;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Hands out a valid access token, refreshing it when it is within the skew of expiry (default 60
@@ -14,7 +14,8 @@ import java.util.function.Consumer;
  * {@link #load}.
  *
  * <pre>{@code
- * try (TokenSource source = client.tokenSource(token, null, t -> store.save(t.refreshToken().orElseThrow()))) {
+ * try (TokenSource source = client.tokenSource(token, TokenSourceOptions.builder()
+ *         .onChange(t -> store.save(t.toJson())).build())) {
  *     request.header("Authorization", "Bearer " + source.accessToken());
  * }
  * }</pre>
@@ -25,7 +26,7 @@ import java.util.function.Consumer;
  * INVALID_ARGUMENT ("token source is closed"). One that is never closed is freed when it is
  * garbage-collected.
  *
- * <p><b>onChange.</b> The optional {@code Consumer<Token>} is told about every new token, after
+ * <p><b>onChange.</b> The optional {@link TokenSourceOptions.Builder#onChange} is told about every new token, after
  * each successful refresh, so a rotated refresh token can be persisted: the token it gets always
  * has the refresh token now in force. It runs on the thread that performed the refresh (one of
  * the threads calling {@link #token()}, {@link #accessToken()} or {@link #refresh()}), while the
@@ -39,62 +40,54 @@ import java.util.function.Consumer;
  * such a call, what it throws is logged to the {@link System.Logger} {@code dev.tokenkit}.
  */
 public final class TokenSource implements AutoCloseable {
-    private final LibTokenKit lib;
     private final NativeHandle handle;
     private final CallbackGuard guard;
 
-    private TokenSource(LibTokenKit lib, Pointer source, CallbackGuard guard, LibTokenKit.BorrowingFn callback) {
-        this.lib = lib;
+    private TokenSource(Pointer source, CallbackGuard guard, LibTokenKit.TokenChangedFn callback) {
         this.guard = guard;
         // The free action holds the JNA callback, so it stays reachable until the source is freed:
         // the library may call it on any refresh until then.
         this.handle = new NativeHandle(this, source, p -> {
-            lib.tokenkit_source_free(p);
+            LibTokenKit.tokenkit_source_free(p);
             Reference.reachabilityFence(callback);
         }, "token source is closed");
     }
 
-    /** A native source made by {@code make}, which receives the skew and the callback (or null). */
+    /** A native source made by {@code make}, which receives the native options (or NULL). */
     interface Maker {
-        int make(long skewSeconds, LibTokenKit.BorrowingFn onChange, PointerByReference out, PointerByReference err);
+        int make(Pointer options, PointerByReference out, PointerByReference err);
     }
 
-    static TokenSource create(LibTokenKit lib, Duration skew, Consumer<Token> onChange, Maker maker) {
-        long skewSeconds = skewSeconds(skew);
+    static TokenSource create(TokenSourceOptions options, Maker maker) {
         CallbackGuard guard = new CallbackGuard();
-        LibTokenKit.BorrowingFn callback = onChange == null ? null : guard.callback(t -> Token.copy(lib, t), onChange);
-        PointerByReference out = new PointerByReference();
-        PointerByReference err = new PointerByReference();
-        Errors.check(lib, maker.make(skewSeconds, callback, out, err), err);
-        Pointer source = out.getValue();
-        if (source == null) {
-            throw new TokenKitException(ErrorKind.INTERNAL_ERROR, "the library reported success but returned no token source");
+        LibTokenKit.TokenChangedFn callback = options == null || options.onChange() == null ? null
+                : onChange(guard, options.onChange());
+        Pointer source;
+        try (NativeOptions o = TokenSourceOptions.toNative(options, callback)) {
+            source = Errors.fetch((out, err) -> maker.make(o.pointer(), out, err), "token source");
         }
-        return new TokenSource(lib, source, guard, callback);
+        return new TokenSource(source, guard, callback);
     }
 
-    /** Whole seconds, rounded up; -1 (the library's default, 60 s) for null. */
-    private static long skewSeconds(Duration skew) {
-        if (skew == null) {
-            return -1;
-        }
-        if (skew.isNegative()) {
-            throw TokenKitException.invalidArgument("skew must not be negative (null for the default)");
-        }
-        long seconds = skew.getSeconds();
-        return skew.getNano() > 0 && seconds < Long.MAX_VALUE ? seconds + 1 : seconds;
+    /** The JNA callback: copies the lent token and hands the copy to the application, through the guard. */
+    private static LibTokenKit.TokenChangedFn onChange(CallbackGuard guard, Consumer<Token> sink) {
+        return (userData, token) -> guard.invoke(() -> {
+            sink.accept(Token.copy(token));
+            return true;
+        });
     }
 
     /**
-     * A source from JSON saved by {@link #toJson()} (or any JSON object with at least a
-     * refresh_token), refreshing through {@code client}; {@code skew} null for the default (60 s),
-     * {@code onChange} null for none. Throws INVALID_ARGUMENT for JSON it cannot use.
+     * A source from JSON saved by {@link #toJson()} or {@link Token#toJson()} (or any JSON object
+     * with an access_token or a refresh_token: with only the latter, the first use refreshes),
+     * refreshing through {@code client}; {@code options} may be null (its refresh token is not
+     * used). Throws INVALID_ARGUMENT for JSON it cannot use.
      */
-    public static TokenSource load(Client client, String json, Duration skew, Consumer<Token> onChange) {
+    public static TokenSource load(Client client, String json, TokenSourceOptions options) {
         if (client == null) {
             throw TokenKitException.invalidArgument("client is null");
         }
-        return client.loadTokenSource(json, skew, onChange);
+        return client.loadTokenSource(json, options);
     }
 
     /**
@@ -104,14 +97,12 @@ public final class TokenSource implements AutoCloseable {
      * {@link Client#refresh}), or what onChange threw during the refresh this call made.
      */
     public Token token() {
-        return call("token()", (source, out, err) -> lib.tokenkit_source_token(source, out, err),
-                out -> Token.take(lib, out));
+        return call("token()", LibTokenKit::tokenkit_source_token, Token::take);
     }
 
     /** As {@link #token()}, but just the access token, e.g. for an Authorization header. */
     public String accessToken() {
-        return call("accessToken()", (source, out, err) -> lib.tokenkit_source_access_token(source, out, err),
-                out -> NativeStrings.take(lib, out.getValue()));
+        return call("accessToken()", LibTokenKit::tokenkit_source_access_token, NativeStrings::take);
     }
 
     /**
@@ -120,43 +111,34 @@ public final class TokenSource implements AutoCloseable {
      * {@link #token()}.
      */
     public Token refresh() {
-        return call("refresh()", (source, out, err) -> lib.tokenkit_source_refresh(source, out, err),
-                out -> Token.take(lib, out));
+        return call("refresh()", LibTokenKit::tokenkit_source_refresh, Token::take);
     }
 
     /**
-     * The source's state to persist, as JSON (access_token, token_type, expires_at,
-     * refresh_token, scope, id_token), for {@link #load}. No network call. It holds the tokens: keep
-     * it as secret as a password. May be called from inside onChange.
+     * The source's state to persist in the library's saved format (the current token, or only the
+     * refresh token), for {@link #load}. No network call. It holds the tokens: keep it as secret
+     * as a password. May be called from inside onChange.
      */
     public String toJson() {
-        return handle.call(source -> {
-            PointerByReference out = new PointerByReference();
-            PointerByReference err = new PointerByReference();
-            Errors.check(lib, lib.tokenkit_source_to_json(source, out, err), err);
-            return NativeStrings.take(lib, out.getValue());
-        });
+        return NativeStrings.take(handle.call(source -> Errors.fetch(
+                (out, err) -> LibTokenKit.tokenkit_source_to_json(source, out, err), "saved token")));
     }
 
     private interface NativeCall {
         int invoke(Pointer source, PointerByReference out, PointerByReference err);
     }
 
-    private interface Result<T> {
-        T take(PointerByReference out);
-    }
-
-    private <T> T call(String method, NativeCall nativeCall, Result<T> result) {
+    /**
+     * Makes a call that stores a new object (a token, a string) and returns {@code take} of it,
+     * which copies and frees it; or throws the call's error, or what onChange threw during it.
+     */
+    private <T> T call(String method, NativeCall nativeCall, Function<Pointer, T> take) {
         if (guard.inCallback()) {
             throw TokenKitException.invalidArgument(method + " was called from inside this token source's onChange, "
                     + "which runs while the source holds its refresh lock: it would deadlock");
         }
-        return handle.call(source -> guard.call(null, () -> {
-            PointerByReference out = new PointerByReference();
-            PointerByReference err = new PointerByReference();
-            Errors.check(lib, nativeCall.invoke(source, out, err), err);
-            return result.take(out);
-        }));
+        return handle.call(source -> guard.callKeeping(
+                () -> take.apply(Errors.fetch((out, err) -> nativeCall.invoke(source, out, err), "result"))));
     }
 
     /** Whether {@link #close()} has been called. */

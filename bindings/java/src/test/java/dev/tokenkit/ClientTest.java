@@ -4,6 +4,7 @@ import static dev.tokenkit.TestServer.demo;
 import static dev.tokenkit.TestServer.demoClient;
 import static dev.tokenkit.TestServer.expect;
 import static dev.tokenkit.TestServer.freshCode;
+import static dev.tokenkit.TestServer.scope;
 import static dev.tokenkit.TestServer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,6 +48,33 @@ class ClientTest {
     }
 
     @Test
+    void tokenSavedFormatRoundTripsThroughTheLibrary() {
+        try (Client client = demoClient("/token")) {
+            Token token = client.exchangeCode(freshCode());
+            String saved = token.toJson();
+            assertTrue(saved.contains("\"access_token\":\"" + token.accessToken() + "\""), saved);
+            assertTrue(saved.contains("\"expires_at\":" + token.expiresAt().orElseThrow().getEpochSecond()), saved);
+            Token back = Token.fromJson(saved);
+            assertEquals(token.accessToken(), back.accessToken());
+            assertEquals(token.tokenType(), back.tokenType());
+            assertEquals(token.refreshToken(), back.refreshToken());
+            assertEquals(token.scope(), back.scope());
+            assertEquals(token.expiresAt(), back.expiresAt());
+            assertEquals(saved, back.toJson());
+        }
+        // Characters a hand-written encoder gets wrong travel through the library's own format.
+        String awkward = "a\"b\\c\u0001d\u00e9\ud83d\ude00";
+        Token odd = Token.fromJson("{\"access_token\":\"at\",\"scope\":\"a\\\"b\\\\c\\u0001d\u00e9\ud83d\ude00\","
+                + "\"expires_at\":\"1700000000\"}");
+        assertEquals(Optional.of(awkward), odd.scope());
+        assertEquals(Optional.of(Instant.ofEpochSecond(1_700_000_000L)), odd.expiresAt());
+        assertEquals(Optional.of(awkward), Token.fromJson(odd.toJson()).scope());
+        TestServer.expectInvalid("access_token", () -> Token.fromJson("{\"refresh_token\":\"r\"}"));
+        TestServer.expectInvalid("json is NULL", () -> Token.fromJson(null));
+        TestServer.expect(ErrorKind.INVALID_ARGUMENT, () -> Token.fromJson("not json"));
+    }
+
+    @Test
     void tokenToStringShowsNoToken() {
         try (Client client = demoClient("/token")) {
             Token token = client.exchangeCode(freshCode());
@@ -68,13 +96,15 @@ class ClientTest {
                 + "&code_challenge=" + challenge + "&code_challenge_method=S256");
         try (Client client = demoClient("/token")) {
             TokenKitException wrong = expect(ErrorKind.OAUTH_ERROR,
-                    () -> client.exchangeCode(code, redirect, verifier.replace('d', 'e'), null));
+                    () -> client.exchangeCode(code, RequestOptions.builder().redirectUri(redirect)
+                            .codeVerifier(verifier.replace('d', 'e')).build()));
             assertEquals(Optional.of("invalid_grant"), wrong.oauthError());
         }
         String code2 = TestServer.post("/mint", "client_id=demo-client&redirect_uri=" + redirect
                 + "&code_challenge=" + challenge + "&code_challenge_method=S256");
         try (Client client = demoClient("/token")) {
-            Token token = client.exchangeCode(code2, redirect, verifier, Map.of());
+            Token token = client.exchangeCode(code2, RequestOptions.builder().redirectUri(redirect).codeVerifier(verifier)
+                    .params(Map.of()).build());
             assertTrue(token.accessToken().startsWith("at-"));
         }
         // What went over the wire, as /echo saw it: every field, extra ones in map order.
@@ -82,7 +112,8 @@ class ClientTest {
         extra.put("resource", "https://api.example");
         extra.put("audience", "a b");
         try (Client client = Client.create(demo("/echo").clientId("CLIENT_ID").clientSecret("CLIENT_SECRET").build())) {
-            String json = client.exchangeCode("AUTH_CODE", redirect, verifier, extra).json();
+            String json = client.exchangeCode("AUTH_CODE", RequestOptions.builder().redirectUri(redirect)
+                    .codeVerifier(verifier).params(extra).build()).json();
             assertTrue(json.contains("\"request_body\":\"code=AUTH_CODE&redirect_uri=https%3A%2F%2Fapp.example%2Fcallback"
                     + "&code_verifier=" + verifier + "&client_id=CLIENT_ID&client_secret=CLIENT_SECRET"
                     + "&grant_type=authorization_code&resource=https%3A%2F%2Fapi.example&audience=a+b\""), json);
@@ -106,7 +137,7 @@ class ClientTest {
             Token refreshed = client.refresh(refreshToken);
             assertTrue(refreshed.accessToken().startsWith("at-"));
             assertEquals(Optional.empty(), refreshed.refreshToken(), "the server sent no new refresh token");
-            Token narrowed = client.refresh(refreshToken, "read", Map.of());
+            Token narrowed = client.refresh(refreshToken, RequestOptions.builder().scope("read").build());
             assertEquals(Optional.of("read"), narrowed.scope());
             TokenKitException e = expect(ErrorKind.OAUTH_ERROR, () -> client.refresh("rt-unknown"));
             assertEquals(Optional.of("invalid_grant"), e.oauthError());
@@ -116,7 +147,7 @@ class ClientTest {
     @Test
     void clientCredentials() {
         try (Client client = demoClient("/token")) {
-            assertEquals(Optional.of("read write"), client.clientCredentials("read write", null).scope());
+            assertEquals(Optional.of("read write"), client.clientCredentials(scope("read write")).scope());
             Token token = client.clientCredentials();
             assertEquals(Optional.of("read"), token.scope());
             assertEquals(Optional.empty(), token.refreshToken());
@@ -138,11 +169,13 @@ class ClientTest {
                 .build();
         try (Client client = Client.create(config)) {
             assertTrue(client.exchangeCode(freshCode()).accessToken().startsWith("at-"));
-            assertTrue(client.clientCredentials("read", Map.of("audience", "x")).accessToken().startsWith("at-"));
+            assertTrue(client.clientCredentials(RequestOptions.builder().scope("read").param("audience", "x").build())
+                    .accessToken().startsWith("at-"));
         }
         try (Client echo = Client.create(Config.builder().tokenEndpoint(url("/echo")).clientId("my id")
                 .clientSecret("p@ss:w").authMethod(AuthMethod.CLIENT_SECRET_BASIC).userAgent("tokenkit-java-test/1").build())) {
-            String json = echo.clientCredentials(null, Map.of("resource", "https://api.example")).json();
+            String json = echo.clientCredentials(RequestOptions.builder().param("resource", "https://api.example").build())
+                    .json();
             // base64("my+id:p%40ss%3Aw"), RFC 6749 §2.3.1
             assertTrue(json.contains("\"authorization\":\"Basic bXkraWQ6cCU0MHNzJTNBdw==\""), json);
             assertTrue(json.contains("\"request_body\":\"grant_type=client_credentials&resource=https%3A%2F%2Fapi.example\""), json);

@@ -30,6 +30,7 @@ class ConcurrencyTest {
         Set<String> accessTokens = ConcurrentHashMap.newKeySet();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         CountDownLatch go = new CountDownLatch(1);
+        RequestOptions read = RequestOptions.builder().scope("read").build(); // one options object for every thread
         try (Client client = demoClient("/token")) {
             List<Future<Integer>> results = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
@@ -37,7 +38,7 @@ class ConcurrencyTest {
                     go.await();
                     int ok = 0;
                     for (int i = 0; i < PER_THREAD; i++) {
-                        Token token = client.clientCredentials("read", null);
+                        Token token = client.clientCredentials(read);
                         if (token.accessToken().startsWith("at-") && accessTokens.add(token.accessToken())) {
                             ok++;
                         }

@@ -5,12 +5,10 @@ import static dev.tokenkit.TestServer.expectInvalid;
 import static dev.tokenkit.TestServer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,8 +31,9 @@ class DeviceFlowTest {
                 .authMethod(AuthMethod.NONE).deviceAuthorizationEndpoint(url("/device_authorization")).build());
     }
 
-    private static Map<String, String> behavior(String behavior) {
-        return Map.of("mock_behavior", behavior);
+    /** Device options for the scripted user's {@code behavior}, showing the code to no one. */
+    private static DeviceOptions.Builder behavior(String behavior) {
+        return DeviceOptions.builder().scope("read").param("mock_behavior", behavior).onPrompt(a -> true);
     }
 
     @Test
@@ -43,10 +42,11 @@ class DeviceFlowTest {
         List<Thread> showThreads = new CopyOnWriteArrayList<>();
         try (Client client = publicClient()) {
             long start = System.nanoTime();
-            Token token = client.deviceFlow("read", behavior("approve"), a -> {
+            Token token = client.deviceFlow(behavior("approve").onPrompt(a -> {
                 shown.add(a);
                 showThreads.add(Thread.currentThread());
-            }, null);
+                return true;
+            }).build());
             double took = (System.nanoTime() - start) / 1e9;
             assertTrue(token.refreshToken().orElseThrow().startsWith("rt-"));
             assertTrue(took >= 1.9, "pending, then approved: two polls 1 s apart, not " + took + " s");
@@ -67,13 +67,15 @@ class DeviceFlowTest {
     @Test
     void authorizeThenPoll() {
         try (Client client = publicClient(); Cancellation cancel = new Cancellation()) {
-            DeviceAuthorization a = client.deviceAuthorize("read", Map.of("mock_behavior", "google", "mock_expires_in", "60"));
+            DeviceOptions options = DeviceOptions.builder().scope("read").param("mock_behavior", "google")
+                    .param("mock_expires_in", "60").cancellation(cancel).build();
+            DeviceAuthorization a = client.deviceAuthorize(options);
             try (a) {
                 assertTrue(a.verificationUri().endsWith("/device"), "Google's verification_url: " + a.verificationUri());
                 assertEquals(Optional.empty(), a.verificationUriComplete());
                 assertEquals(Duration.ofSeconds(60), a.expiresIn());
                 assertTrue(a.toString().contains(a.userCode()), a.toString());
-                Token token = client.devicePoll(a, cancel);
+                Token token = client.devicePoll(a, options);
                 assertTrue(token.accessToken().startsWith("at-"));
             }
             assertTrue(a.isClosed());
@@ -85,9 +87,9 @@ class DeviceFlowTest {
     @Test
     void deniedAndExpiredAreOAuthErrors() {
         try (Client client = publicClient()) {
-            TokenKitException denied = expect(ErrorKind.OAUTH_ERROR, () -> client.deviceFlow("read", behavior("deny"), a -> {}, null));
+            TokenKitException denied = expect(ErrorKind.OAUTH_ERROR, () -> client.deviceFlow(behavior("deny").build()));
             assertEquals(Optional.of("access_denied"), denied.oauthError());
-            TokenKitException expired = expect(ErrorKind.OAUTH_ERROR, () -> client.deviceFlow("read", behavior("expire"), a -> {}, null));
+            TokenKitException expired = expect(ErrorKind.OAUTH_ERROR, () -> client.deviceFlow(behavior("expire").build()));
             assertEquals(Optional.of("expired_token"), expired.oauthError());
         }
     }
@@ -96,8 +98,7 @@ class DeviceFlowTest {
     void userWhoNeverAnswersRunsIntoTheDeadline() {
         try (Client client = publicClient()) {
             long start = System.nanoTime();
-            expect(ErrorKind.TIMEOUT, () -> client.deviceFlow("read", Map.of("mock_behavior", "never", "mock_expires_in", "3"),
-                    a -> {}, null));
+            expect(ErrorKind.TIMEOUT, () -> client.deviceFlow(behavior("never").param("mock_expires_in", "3").build()));
             double took = (System.nanoTime() - start) / 1e9;
             assertTrue(took >= 2.5 && took < 8, "deadline after " + took + " s");
         }
@@ -109,14 +110,14 @@ class DeviceFlowTest {
             CompletableFuture<Void> canceller = CompletableFuture.runAsync(cancel::cancel,
                     CompletableFuture.delayedExecutor(1500, TimeUnit.MILLISECONDS));
             long start = System.nanoTime();
-            expect(ErrorKind.CANCELLED, () -> client.deviceFlow("read", behavior("never"), a -> {}, cancel));
+            expect(ErrorKind.CANCELLED, () -> client.deviceFlow(behavior("never").cancellation(cancel).build()));
             double took = (System.nanoTime() - start) / 1e9;
             assertTrue(took >= 1.4 && took < 4, "cancelled after " + took + " s");
             canceller.get(5, TimeUnit.SECONDS);
-            // devicePoll takes the flag itself; a raised one stops it at once.
-            try (DeviceAuthorization a = client.deviceAuthorize("read", behavior("never"))) {
+            // A raised flag stops a poll at once.
+            try (DeviceAuthorization a = client.deviceAuthorize(behavior("never").build())) {
                 start = System.nanoTime();
-                expect(ErrorKind.CANCELLED, () -> client.devicePoll(a, cancel));
+                expect(ErrorKind.CANCELLED, () -> client.devicePoll(a, behavior("never").cancellation(cancel).build()));
                 assertTrue((System.nanoTime() - start) / 1e9 < 0.9, "a raised flag did not stop the poll at once");
             }
         }
@@ -128,7 +129,7 @@ class DeviceFlowTest {
             CompletableFuture<TokenKitException> outcome = new CompletableFuture<>();
             CompletableFuture<Token> future = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return client.deviceFlow("read", behavior("never"), a -> {}, cancel);
+                    return client.deviceFlow(behavior("never").cancellation(cancel).build());
                 } catch (TokenKitException e) {
                     outcome.complete(e);
                     throw e;
@@ -146,30 +147,41 @@ class DeviceFlowTest {
     }
 
     @Test
-    void showThatThrowsStopsTheFlowAtOnce() {
+    void promptThatThrowsStopsTheFlowAtOnce() {
         IllegalStateException boom = new IllegalStateException("no screen");
         try (Client client = publicClient()) {
             long start = System.nanoTime();
-            IllegalStateException thrown = assertThrows(IllegalStateException.class,
-                    () -> client.deviceFlow("read", behavior("never"), a -> {
-                        throw boom;
-                    }, null));
-            assertSame(boom, thrown);
-            assertTrue((System.nanoTime() - start) / 1e9 < 0.9, "the flow polled after show threw");
-            assertEquals(ErrorKind.CANCELLED, ((TokenKitException) thrown.getSuppressed()[0]).kind());
+            TokenKitException stopped = expect(ErrorKind.CANCELLED, () -> client.deviceFlow(behavior("never").onPrompt(a -> {
+                throw boom;
+            }).build()));
+            assertSame(boom, stopped.getCause());
+            assertTrue(stopped.getMessage().contains("on_prompt"), stopped.getMessage());
+            assertTrue((System.nanoTime() - start) / 1e9 < 0.9, "the flow polled after the prompt threw");
+        }
+    }
+
+    @Test
+    void promptThatReturnsFalseStopsTheFlowAtOnce() {
+        try (Client client = publicClient()) {
+            long start = System.nanoTime();
+            TokenKitException stopped = expect(ErrorKind.CANCELLED,
+                    () -> client.deviceFlow(behavior("never").onPrompt(a -> false).build()));
+            assertEquals(null, stopped.getCause());
+            assertTrue((System.nanoTime() - start) / 1e9 < 0.9, "the flow polled after the prompt returned false");
         }
     }
 
     @Test
     void badArgumentsAreInvalidArgument() {
         try (Client client = publicClient()) {
-            expectInvalid("show is NULL", () -> client.deviceFlow("read", null, null, null));
+            expectInvalid("on_prompt", () -> client.deviceFlow(DeviceOptions.builder().scope("read").build()));
+            expectInvalid("options is NULL", () -> client.deviceFlow(null));
             expectInvalid("authorization is null", () -> client.devicePoll(null, null));
-            TokenKitException e = expect(ErrorKind.OAUTH_ERROR, () -> client.deviceAuthorize("read", behavior("dance")));
+            TokenKitException e = expect(ErrorKind.OAUTH_ERROR, () -> client.deviceAuthorize(behavior("dance").build()));
             assertEquals(Optional.of("invalid_request"), e.oauthError());
         }
         try (Client noEndpoint = TestServer.demoClient("/token")) {
-            expectInvalid("device_authorization_endpoint", () -> noEndpoint.deviceAuthorize(null, null));
+            expectInvalid("device_authorization_endpoint", () -> noEndpoint.deviceAuthorize(null));
         }
     }
 }

@@ -5,6 +5,7 @@ import static dev.tokenkit.TestServer.demoClient;
 import static dev.tokenkit.TestServer.expect;
 import static dev.tokenkit.TestServer.expectInvalid;
 import static dev.tokenkit.TestServer.freshCode;
+import static dev.tokenkit.TestServer.scope;
 import static dev.tokenkit.TestServer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,15 +29,19 @@ class ErrorsTest {
 
     @Test
     void errorKindsMatchTheCStatuses() {
-        LibTokenKit lib = NativeLib.get();
+        NativeLib.require();
         for (ErrorKind kind : ErrorKind.values()) {
-            assertEquals(kind.name().toLowerCase(Locale.ROOT), lib.tokenkit_status_name(kind.status()));
+            assertEquals(kind.name().toLowerCase(Locale.ROOT), statusName(kind.status()));
             assertEquals(kind, ErrorKind.ofStatus(kind.status()));
         }
-        assertEquals("ok", lib.tokenkit_status_name(LibTokenKit.STATUS_OK));
-        assertEquals("unknown", lib.tokenkit_status_name(1234));
+        assertEquals("ok", statusName(LibTokenKit.STATUS_OK));
+        assertEquals("unknown", statusName(1234));
         // A status from a newer library than this binding knows is reported, not lost.
         assertEquals(ErrorKind.INTERNAL_ERROR, ErrorKind.ofStatus(1234));
+    }
+
+    private static String statusName(int status) {
+        return NativeStrings.borrowed(LibTokenKit.tokenkit_status_name(status));
     }
 
     @Test
@@ -135,9 +140,12 @@ class ErrorsTest {
         expectInvalid("client_secret is required", () -> Client.create(demo("/token").clientSecret(null).build()));
         expectInvalid("client_secret must not be set",
                 () -> Client.create(demo("/token").authMethod(AuthMethod.NONE).build()));
-        expectInvalid("timeout_ms", () -> Client.create(demo("/token").timeout(Duration.ZERO).build()));
-        expectInvalid("timeout_ms", () -> Client.create(demo("/token").timeout(Duration.ofSeconds(-1)).build()));
-        expectInvalid("connect_timeout_ms", () -> Client.create(demo("/token").connectTimeout(Duration.ZERO).build()));
+        // The setters check at once, with messages that name the core's setting.
+        expectInvalid("timeout must be greater than zero", () -> Client.create(demo("/token").timeout(Duration.ZERO).build()));
+        expectInvalid("timeout must not be negative", () -> Client.create(demo("/token").timeout(Duration.ofSeconds(-1)).build()));
+        expectInvalid("connect_timeout", () -> Client.create(demo("/token").connectTimeout(Duration.ZERO).build()));
+        expectInvalid("attempt_timeout", () -> Client.create(demo("/token").attemptTimeout(Duration.ZERO).build()));
+        expectInvalid("max_idle_connections_per_host", () -> Client.create(demo("/token").maxIdleConnectionsPerHost(0).build()));
         expectInvalid("max_response_bytes", () -> Client.create(demo("/token").maxResponseBytes(0).build()));
         expectInvalid("max_response_bytes", () -> Client.create(demo("/token").maxResponseBytes(-1).build()));
         expectInvalid("user_agent", () -> Client.create(demo("/token").userAgent("a\r\nX-Evil: 1").build()));
@@ -154,30 +162,42 @@ class ErrorsTest {
             // JNA's own conversion would have sent "code-a" here.
             expectInvalid("code contains a NUL", () -> client.exchangeCode(freshCode() + "\0-b"));
             expectInvalid("code is not valid Unicode", () -> client.exchangeCode("code-\ud800"));
-            expectInvalid("redirect_uri is empty", () -> client.exchangeCode("code-x", "", null, null));
-            expectInvalid("code_verifier", () -> client.exchangeCode("code-x", null, "short", null));
+            expectInvalid("redirect_uri is empty",
+                    () -> client.exchangeCode("code-x", RequestOptions.builder().redirectUri("").build()));
+            expectInvalid("code_verifier", () -> client.exchangeCode("code-x", RequestOptions.builder().codeVerifier("short").build()));
             expectInvalid("refresh_token is NULL", () -> client.refresh(null));
-            expectInvalid("refresh_token is empty", () -> client.refresh("", null, null));
-            expectInvalid("scope contains a NUL", () -> client.clientCredentials("a\0b", null));
-            expectInvalid("grant_type", () -> client.clientCredentials(null, Map.of("grant_type", "password")));
-            expectInvalid("name is empty", () -> client.clientCredentials(null, Map.of("", "x")));
+            expectInvalid("refresh_token is empty", () -> client.refresh("", null));
+            expectInvalid("scope contains a NUL", () -> client.clientCredentials(scope("a\0b")));
+            expectInvalid("grant_type", () -> client.clientCredentials(params(Map.of("grant_type", "password"))));
+            expectInvalid("name is empty", () -> client.clientCredentials(params(Map.of("", "x"))));
             Map<String, String> nullValue = new HashMap<>();
             nullValue.put("audience", null);
-            expectInvalid("value is NULL", () -> client.clientCredentials(null, nullValue));
+            expectInvalid("value is NULL", () -> client.clientCredentials(params(nullValue)));
             Map<String, String> nullName = new HashMap<>();
             nullName.put(null, "x");
-            expectInvalid("name is NULL", () -> client.clientCredentials(null, nullName));
-            expectInvalid("extra parameter audience contains a NUL", () -> client.clientCredentials(null, Map.of("audience", "a\0")));
+            expectInvalid("name is NULL", () -> client.clientCredentials(params(nullName)));
+            expectInvalid("extra parameter audience contains a NUL",
+                    () -> client.clientCredentials(params(Map.of("audience", "a\0"))));
+            // A setting the call does not use is refused, not ignored.
+            expectInvalid("scope does not apply", () -> client.exchangeCode("code-x", scope("read")));
+            expectInvalid("code_verifier does not apply", () -> client.clientCredentials(
+                    RequestOptions.builder().codeVerifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").build()));
+            expectInvalid("token_type_hint does not apply",
+                    () -> client.refresh("rt", RequestOptions.builder().tokenTypeHint("refresh_token").build()));
             // The client still works after all that.
             assertTrue(client.clientCredentials().accessToken().startsWith("at-"));
         }
     }
 
+    private static RequestOptions params(Map<String, String> params) {
+        return RequestOptions.builder().params(params).build();
+    }
+
     @Test
     void badOneCallArgumentsAreInvalidArgument() {
-        expectInvalid("token_url is NULL", () -> TokenKit.exchangeCode(null, "c", "id", "s"));
+        expectInvalid("token_endpoint is NULL", () -> TokenKit.exchangeCode(null, "c", "id", "s"));
         expectInvalid("client_id is empty", () -> TokenKit.exchangeCode(url("/token"), "c", "", "s"));
         expectInvalid("code is NULL", () -> TokenKit.exchangeCode(url("/token"), null, "id", "s"));
-        expectInvalid("token_url", () -> TokenKit.exchangeCode("::", "c", "id", "s"));
+        expectInvalid("token_endpoint", () -> TokenKit.exchangeCode("::", "c", "id", "s"));
     }
 }

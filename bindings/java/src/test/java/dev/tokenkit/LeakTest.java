@@ -63,13 +63,23 @@ class LeakTest {
         }
     }
 
-    /** Client-credentials calls; every 100th is followed by a failing one, so errors are freed too. */
+    /**
+     * Client-credentials calls with request options; every 100th is followed by a failing one, so
+     * errors are freed too.
+     */
     private static void run(Client client, int calls) {
+        try (Cancellation never = new Cancellation()) {
+            // Every call makes and frees a native options object holding a reference to the flag.
+            run(client, calls, RequestOptions.builder().scope("read").cancellation(never).build());
+        }
+    }
+
+    private static void run(Client client, int calls, RequestOptions read) {
         for (int i = 0; i < calls; i++) {
-            client.clientCredentials("read", null);
+            client.clientCredentials(read);
             if (i % 100 == 99) {
                 try {
-                    client.refresh("rt-unknown", null, null);
+                    client.refresh("rt-unknown", read);
                 } catch (TokenKitException expected) {
                     // invalid_grant: its native error was freed before the throw
                 }

@@ -33,11 +33,11 @@ class LifecycleTest {
         assertTrue(client.isClosed());
         assertTrue(client.toString().endsWith(", closed]"), client.toString());
         expectInvalid("client is closed", () -> client.exchangeCode(freshCode()));
-        expectInvalid("client is closed", () -> client.exchangeCode(freshCode(), null, null, Map.of("a", "b")));
+        expectInvalid("client is closed", () -> client.exchangeCode(freshCode(), RequestOptions.builder().params(Map.of("a", "b")).build()));
         expectInvalid("client is closed", () -> client.refresh(refreshToken));
-        expectInvalid("client is closed", () -> client.refresh(refreshToken, "read", null));
+        expectInvalid("client is closed", () -> client.refresh(refreshToken, TestServer.scope("read")));
         expectInvalid("client is closed", () -> client.clientCredentials());
-        expectInvalid("client is closed", () -> client.clientCredentials("read", null));
+        expectInvalid("client is closed", () -> client.clientCredentials(TestServer.scope("read")));
         // Closed wins over a bad argument: the client is gone whatever was passed.
         expectInvalid("client is closed", () -> client.exchangeCode(null));
     }

@@ -62,17 +62,32 @@ class NativeLoadTest {
                 + "libtokenkit.so"), r.out);
     }
 
-    @Test
-    void refusesAnotherAbiVersion() throws Exception {
+    /** A libtokenkit.so in {@link #dir} with only tokenkit_abi_version, returning {@code abi}. */
+    private void fakeLibrary(int abi) throws Exception {
         Path source = dir.resolve("fake.c");
-        Files.writeString(source, "#include <stdint.h>\nuint32_t tokenkit_abi_version(void) { return 2; }\n");
+        Files.writeString(source, "#include <stdint.h>\nuint32_t tokenkit_abi_version(void) { return " + abi + "; }\n");
         Process cc = new ProcessBuilder("cc", "-shared", "-fPIC", "-o", dir.resolve("libtokenkit.so").toString(),
                 source.toString()).inheritIO().start();
         assertEquals(0, cc.waitFor(), "cc could not build the fake library");
+    }
+
+    @Test
+    void refusesAnotherAbiVersion() throws Exception {
+        fakeLibrary(1);
         Result r = probe(dir.toString());
         assertEquals(1, r.status, r.out);
-        assertTrue(r.out.startsWith("error libtokenkit has ABI version 2 but this binding (dev.tokenkit:tokenkit) "
-                + "was written for ABI version 1"), r.out);
-        assertTrue(r.out.contains("\nagain libtokenkit has ABI version 2"), r.out);
+        assertTrue(r.out.startsWith("error libtokenkit has ABI version 1 but this binding (dev.tokenkit:tokenkit) "
+                + "was written for ABI version 2"), r.out);
+        assertTrue(r.out.contains("\nagain libtokenkit has ABI version 1"), r.out);
+    }
+
+    @Test
+    void namesAMissingFunction() throws Exception {
+        fakeLibrary(LibTokenKit.ABI_VERSION);
+        Result r = probe(dir.toString());
+        assertEquals(1, r.status, r.out);
+        assertTrue(r.out.startsWith("error libtokenkit (" + dir.resolve("libtokenkit.so") + ") has ABI version 2 but lacks "
+                + "a function this binding needs"), r.out);
+        assertTrue(r.out.contains("tokenkit_"), r.out);
     }
 }

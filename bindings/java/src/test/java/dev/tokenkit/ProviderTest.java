@@ -30,28 +30,33 @@ class ProviderTest {
         try (Client client = Client.create(flows("/token").build())) {
             Token token = client.exchangeCode(freshCode());
             String at = token.accessToken();
-            Introspection info = client.introspect(at, "access_token");
+            Introspection info = client.introspect(at, hint("access_token"));
             assertTrue(info.active());
             assertEquals(Optional.of("demo-client"), info.clientId());
             assertEquals(Optional.of("read"), info.scope());
+            assertEquals(Optional.of("Bearer"), info.tokenType());
             assertTrue(info.exp().orElseThrow().isAfter(Instant.now()), info.toString());
+            assertTrue(info.iat().orElseThrow().isBefore(info.exp().orElseThrow()), info.toString());
             assertTrue(info.json().contains("\"active\":true"), info.json());
 
             long revocations = stat("revocations");
-            client.revoke(at, "access_token");
+            client.revoke(at, hint("access_token"));
             assertEquals(revocations + 1, stat("revocations"));
             Introspection after = client.introspect(at);
             assertFalse(after.active());
             assertEquals(Optional.empty(), after.clientId());
+            assertEquals(Optional.empty(), after.iat());
+            assertEquals(Optional.empty(), after.username());
             assertEquals("Introspection[active=false, scope=(none), clientId=(none), sub=(none), exp=(none)]", after.toString());
 
             String rt = token.refreshToken().orElseThrow();
-            client.revoke(rt, "refresh_token");
+            client.revoke(rt, hint("refresh_token"));
             expect(ErrorKind.OAUTH_ERROR, () -> client.refresh(rt));
             client.revoke("never-issued"); // RFC 7009 §2.2: fine
-            TokenKitException hint = expect(ErrorKind.OAUTH_ERROR, () -> client.revoke(at, "bogus_hint"));
+            TokenKitException hint = expect(ErrorKind.OAUTH_ERROR, () -> client.revoke(at, hint("bogus_hint")));
             assertEquals(Optional.of("unsupported_token_type"), hint.oauthError());
             expectInvalid("token is NULL", () -> client.revoke(null));
+            expectInvalid("scope does not apply", () -> client.revoke(at, TestServer.scope("read")));
         }
         try (Client bare = TestServer.demoClient("/token")) {
             expectInvalid("revocation_endpoint", () -> bare.revoke("t"));
@@ -70,6 +75,10 @@ class ProviderTest {
             TokenKitException unknown = assertThrowsEither(() -> nest.revoke("never-issued"));
             assertEquals(404, unknown.httpStatus());
         }
+    }
+
+    private static RequestOptions hint(String tokenTypeHint) {
+        return RequestOptions.builder().tokenTypeHint(tokenTypeHint).build();
     }
 
     private static TokenKitException assertThrowsEither(org.junit.jupiter.api.function.Executable call) {
@@ -118,13 +127,13 @@ class ProviderTest {
     void presetsSetTheProvidersEndpoints() {
         try (Client google = Client.create(Config.builder().preset("google-nest", "my-project").clientId("id")
                 .clientSecret("secret").build())) {
-            String u = google.authorizationRequest("https://www.google.com", null, null).url();
+            String u = google.authorizationRequest(RequestOptions.builder().redirectUri("https://www.google.com").build()).url();
             assertTrue(u.startsWith("https://nestservices.google.com/partnerconnections/my-project/auth?"), u);
             assertTrue(u.contains("access_type=offline") && u.contains("prompt=consent") && u.contains("sdm.service"), u);
             assertTrue(google.toString().contains("preset=google-nest"), google.toString());
         }
         try (Client nest = Client.create(Config.builder().preset("nest").clientId("id").clientSecret("secret").build())) {
-            String u = nest.authorizationRequest(null, null, null).url();
+            String u = nest.authorizationRequest(null).url();
             assertTrue(u.startsWith("https://home.nest.com/login/oauth2?client_id=id&state="), u);
         }
         expectInvalid("project_id", () -> Client.create(Config.builder().preset("google-nest").clientId("id")
@@ -162,10 +171,12 @@ class ProviderTest {
 
     @Test
     void badRetryPoliciesAreInvalidArgument() {
-        expectInvalid("max_retries", () -> new RetryPolicy(-1, Duration.ZERO, Duration.ZERO));
-        expectInvalid("base_delay_ms", () -> new RetryPolicy(1, Duration.ofMillis(-1), Duration.ZERO));
-        expectInvalid("max_delay_ms", () -> new RetryPolicy(1, Duration.ZERO, null));
-        expectInvalid("max_delay_ms must not be less than base_delay_ms", () -> Client.create(demo("/token")
+        expectInvalid("max_retries must not be negative",
+                () -> Client.create(demo("/token").retry(new RetryPolicy(-1, Duration.ZERO, Duration.ZERO)).build()));
+        expectInvalid("base_delay must not be negative",
+                () -> Client.create(demo("/token").retry(new RetryPolicy(1, Duration.ofMillis(-1), Duration.ZERO)).build()));
+        expectInvalid("max_delay is null", () -> new RetryPolicy(1, Duration.ZERO, null));
+        expectInvalid("max_delay must not be less than base_delay", () -> Client.create(demo("/token")
                 .retry(new RetryPolicy(1, Duration.ofSeconds(2), Duration.ofSeconds(1))).build()));
         assertEquals(new RetryPolicy(3, Duration.ofMillis(200), Duration.ofSeconds(10)), RetryPolicy.DEFAULT);
         expectInvalid("authorization_endpoint", () -> Client.create(demo("/token").authorizationEndpoint("not a url").build()));

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.function.Executable;
 
 /**
  * The local test servers of scripts/with_servers.sh: the mock authorization server
- * (examples/mock_server.rs) and an HTTPS endpoint signed by a throwaway CA. A test that needs them
+ * (tools/mock-server) and its HTTPS endpoint signed by a throwaway CA. A test that needs them
  * fails, never skips, when they are not up.
  */
 public final class TestServer {
@@ -90,6 +90,11 @@ public final class TestServer {
                 .introspectionEndpoint(url("/introspect"));
     }
 
+    /** Request options with only a scope. */
+    static RequestOptions scope(String scope) {
+        return RequestOptions.builder().scope(scope).build();
+    }
+
     /** A unique name for this JVM's test run, for /flaky keys and codes. */
     static String unique(String prefix) {
         return prefix + "-" + ProcessHandle.current().pid() + "-" + CODES.incrementAndGet();
@@ -127,7 +132,7 @@ public final class TestServer {
      * promptly: GETs the authorization URL, then follows its 302 to the loopback redirect.
      * What went wrong, if anything, goes to {@code problems}.
      */
-    static Consumer<String> browser(Consumer<Throwable> problems) {
+    static SignInOptions.OpenUrl browser(Consumer<Throwable> problems) {
         return url -> {
             Thread t = new Thread(() -> {
                 try {
@@ -143,6 +148,7 @@ public final class TestServer {
             }, "test-browser");
             t.setDaemon(true);
             t.start();
+            return true;
         };
     }
 

@@ -14,7 +14,7 @@ class TokenKitTest {
     @Test
     void versionAndAbi() {
         assertTrue(TokenKit.version().matches("\\d+\\.\\d+\\.\\d+.*"), TokenKit.version());
-        assertEquals(LibTokenKit.ABI_VERSION, NativeLib.get().tokenkit_abi_version());
+        assertEquals(LibTokenKit.ABI_VERSION, LibTokenKit.tokenkit_abi_version());
     }
 
     @Test

@@ -14,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -23,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +37,12 @@ class TokenSourceTest {
 
     /** A code exchange whose access token lives {@code seconds}: 30 is within the default 60 s skew. */
     private static Token tokenExpiringIn(Client client, int seconds) {
-        return client.exchangeCode(freshCode(), null, null, Map.of("mock_expires_in", Integer.toString(seconds)));
+        return client.exchangeCode(freshCode(),
+                RequestOptions.builder().param("mock_expires_in", Integer.toString(seconds)).build());
+    }
+
+    private static TokenSourceOptions onChange(Consumer<Token> onChange) {
+        return TokenSourceOptions.builder().onChange(onChange).build();
     }
 
     @Test
@@ -49,10 +54,10 @@ class TokenSourceTest {
         TokenSource source;
         try (Client client = demoClient("/token")) {
             initial = tokenExpiringIn(client, 30);
-            source = client.tokenSource(initial, null, token -> {
+            source = client.tokenSource(initial, onChange(token -> {
                 changeThreads.add(Thread.currentThread());
                 changes.add(token);
-            });
+            }));
         } // the source keeps its own reference to the native client
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (source) {
@@ -98,7 +103,7 @@ class TokenSourceTest {
     void freshTokenIsNotRefreshedAndRefreshIsForced() throws Exception {
         try (Client client = demoClient("/token")) {
             Token initial = client.exchangeCode(freshCode());
-            try (TokenSource source = client.tokenSource(initial, Duration.ofSeconds(10), null)) {
+            try (TokenSource source = client.tokenSource(initial, TokenSourceOptions.builder().skew(Duration.ofSeconds(10)).build())) {
                 long before = stat("refresh_token");
                 Token same = source.token();
                 assertEquals(initial.accessToken(), same.accessToken());
@@ -115,6 +120,25 @@ class TokenSourceTest {
     }
 
     @Test
+    void zeroSkewDiffersFromTheDefault() throws Exception {
+        // A token with 30 s left: within the default skew (60 s) it is refreshed on first use;
+        // with a skew of zero it is used until it expires.
+        try (Client client = demoClient("/token")) {
+            Token initial = tokenExpiringIn(client, 30);
+            try (TokenSource zero = client.tokenSource(initial, TokenSourceOptions.builder().skew(Duration.ZERO).build())) {
+                long before = stat("refresh_token");
+                assertEquals(initial.accessToken(), zero.accessToken());
+                assertEquals(before, stat("refresh_token"));
+            }
+            try (TokenSource byDefault = client.tokenSource(initial, TokenSourceOptions.builder().build())) {
+                long before = stat("refresh_token");
+                assertNotEquals(initial.accessToken(), byDefault.accessToken());
+                assertEquals(before + 1, stat("refresh_token"));
+            }
+        }
+    }
+
+    @Test
     void rotatedRefreshTokenReachesOnChangeAndTheSavedJson() {
         List<Token> changes = new CopyOnWriteArrayList<>();
         Config config = Config.builder().tokenEndpoint(url("/token")).clientId("rotating-client")
@@ -122,7 +146,7 @@ class TokenSourceTest {
         try (Client client = Client.create(config)) {
             Token initial = client.exchangeCode(freshCode());
             String first = initial.refreshToken().orElseThrow();
-            try (TokenSource source = client.tokenSource(initial, null, changes::add)) {
+            try (TokenSource source = client.tokenSource(initial, onChange(changes::add))) {
                 source.refresh();
                 source.refresh();
                 assertEquals(2, changes.size());
@@ -142,13 +166,14 @@ class TokenSourceTest {
         try (Client client = demoClient("/token")) {
             Token initial = client.exchangeCode(freshCode());
             String json;
-            try (TokenSource source = client.tokenSource(initial, null, null)) {
+            try (TokenSource source = client.tokenSource(initial, null)) {
                 json = source.toJson();
             }
+            assertEquals(initial.toJson(), json, "one saved format, the library's");
             assertTrue(json.contains("\"refresh_token\":\"" + initial.refreshToken().orElseThrow() + "\""), json);
             assertTrue(json.contains("\"expires_at\":" + initial.expiresAt().orElseThrow().getEpochSecond()), json);
             List<Token> changes = new CopyOnWriteArrayList<>();
-            try (TokenSource loaded = TokenSource.load(client, json, null, changes::add)) {
+            try (TokenSource loaded = TokenSource.load(client, json, onChange(changes::add))) {
                 long before = stat("refresh_token");
                 assertEquals(initial.accessToken(), loaded.accessToken(), "a fresh saved token is used as it is");
                 assertEquals(before, stat("refresh_token"));
@@ -156,14 +181,23 @@ class TokenSourceTest {
                 assertEquals(List.of(forced.accessToken()), changes.stream().map(Token::accessToken).toList());
             }
             // From a refresh token alone: the first use refreshes.
-            try (TokenSource bare = client.tokenSource(initial.refreshToken().orElseThrow(), null, null)) {
+            try (TokenSource bare = client.tokenSource(null,
+                    TokenSourceOptions.builder().refreshToken(initial.refreshToken().orElseThrow()).build())) {
                 long before = stat("refresh_token");
                 assertTrue(bare.accessToken().startsWith("at-"));
                 assertEquals(before + 1, stat("refresh_token"));
             }
             try (TokenSource onlyRt = TokenSource.load(client, "{\"refresh_token\":\"" + initial.refreshToken().orElseThrow() + "\"}",
-                    null, null)) {
+                    null)) {
                 assertTrue(onlyRt.token().accessToken().startsWith("at-"));
+            }
+            try (TokenSource nullAt = TokenSource.load(client, "{\"refresh_token\":\"" + initial.refreshToken().orElseThrow()
+                    + "\",\"access_token\":null}", null)) {
+                assertTrue(nullAt.accessToken().startsWith("at-"));
+            }
+            // A token read back with Token.fromJson makes the same source.
+            try (TokenSource fromSaved = client.tokenSource(Token.fromJson(json), null)) {
+                assertEquals(initial.accessToken(), fromSaved.accessToken());
             }
         }
     }
@@ -173,10 +207,10 @@ class TokenSourceTest {
         IllegalStateException boom = new IllegalStateException("disk full");
         AtomicReference<Token> seen = new AtomicReference<>();
         try (Client client = demoClient("/token");
-                TokenSource source = client.tokenSource(client.exchangeCode(freshCode()), null, token -> {
+                TokenSource source = client.tokenSource(client.exchangeCode(freshCode()), onChange(token -> {
                     seen.set(token);
                     throw boom;
-                })) {
+                }))) {
             assertSame(boom, assertThrows(IllegalStateException.class, source::refresh));
             // The refresh completed: the new token is in the source, served without a request.
             long before = stat("token_requests");
@@ -191,7 +225,7 @@ class TokenSourceTest {
         List<String> savedFromInside = new CopyOnWriteArrayList<>();
         List<Throwable> refused = new CopyOnWriteArrayList<>();
         try (Client client = demoClient("/token")) {
-            TokenSource source = client.tokenSource(client.exchangeCode(freshCode()), null, token -> {
+            TokenSource source = client.tokenSource(client.exchangeCode(freshCode()), onChange(token -> {
                 savedFromInside.add(self.get().toJson()); // allowed: no refresh lock
                 for (Runnable call : List.<Runnable>of(() -> self.get().close(), () -> self.get().accessToken(),
                         () -> self.get().refresh())) {
@@ -202,7 +236,7 @@ class TokenSourceTest {
                     }
                 }
                 self.get().token(); // not caught: reaches the caller of refresh()
-            });
+            }));
             self.set(source);
             try (source) {
                 TokenKitException e = expectInvalid("from inside this token source's onChange", source::refresh);
@@ -223,7 +257,7 @@ class TokenSourceTest {
     void closedSourceAndBadArguments() {
         try (Client client = demoClient("/token")) {
             Token token = client.exchangeCode(freshCode());
-            TokenSource source = client.tokenSource(token, null, null);
+            TokenSource source = client.tokenSource(token, null);
             source.close();
             source.close();
             assertTrue(source.isClosed());
@@ -231,17 +265,19 @@ class TokenSourceTest {
             expectInvalid("token source is closed", source::accessToken);
             expectInvalid("token source is closed", source::refresh);
             expectInvalid("token source is closed", source::toJson);
-            expectInvalid("a token or a refresh token", () -> client.tokenSource((Token) null, null, null));
-            expectInvalid("a token or a refresh token", () -> client.tokenSource((String) null, null, null));
-            expectInvalid("skew", () -> client.tokenSource(token, Duration.ofSeconds(-1), null));
-            expectInvalid("json is NULL", () -> TokenSource.load(client, null, null, null));
-            expectInvalid("not JSON", () -> TokenSource.load(client, "not json", null, null));
-            expectInvalid("client is null", () -> TokenSource.load(null, "{}", null, null));
+            expectInvalid("a token or a refresh token", () -> client.tokenSource(null, null));
+            expectInvalid("a token or a refresh token", () -> client.tokenSource(null, TokenSourceOptions.builder().build()));
+            expectInvalid("refresh_token is empty", () -> client.tokenSource(null, TokenSourceOptions.builder().refreshToken("").build()));
+            expectInvalid("skew must not be negative",
+                    () -> client.tokenSource(token, TokenSourceOptions.builder().skew(Duration.ofSeconds(-1)).build()));
+            expectInvalid("json is NULL", () -> TokenSource.load(client, null, null));
+            expectInvalid("not a JSON object", () -> TokenSource.load(client, "not json", null));
+            expectInvalid("client is null", () -> TokenSource.load(null, "{}", null));
         }
         // An expired token and no refresh token: nothing to refresh with.
         try (Client client = Client.create(TestServer.demo("/token").build())) {
-            Token noRefresh = client.clientCredentials(null, Map.of("mock_expires_in", "1"));
-            try (TokenSource source = client.tokenSource(noRefresh, null, null)) {
+            Token noRefresh = client.clientCredentials(RequestOptions.builder().param("mock_expires_in", "1").build());
+            try (TokenSource source = client.tokenSource(noRefresh, null)) {
                 expectInvalid("no refresh token", source::token);
             }
         }
@@ -252,11 +288,11 @@ class TokenSourceTest {
         try (Client client = demoClient("/token")) {
             Token token = client.exchangeCode(freshCode());
             for (int i = 0; i < 200; i++) {
-                client.tokenSource(token, null, t -> {});
+                client.tokenSource(token, onChange(t -> {}));
             }
             System.gc();
             Thread.sleep(200);
-            try (TokenSource kept = client.tokenSource(token, null, t -> {})) {
+            try (TokenSource kept = client.tokenSource(token, onChange(t -> {}))) {
                 assertTrue(kept.refresh().accessToken().startsWith("at-"));
             }
         }

@@ -4,6 +4,7 @@ import dev.tokenkit.AuthMethod;
 import dev.tokenkit.Client;
 import dev.tokenkit.Config;
 import dev.tokenkit.ErrorKind;
+import dev.tokenkit.RequestOptions;
 import dev.tokenkit.Token;
 import dev.tokenkit.TokenKitException;
 import java.io.PrintStream;
@@ -67,7 +68,7 @@ public final class Exchange {
             String redirectUri = env.get("TOKENKIT_REDIRECT_URI");
             Token token = redirectUri == null || redirectUri.isEmpty()
                     ? client.exchangeCode(env.get("TOKENKIT_CODE"))
-                    : client.exchangeCode(env.get("TOKENKIT_CODE"), redirectUri, null, null);
+                    : client.exchangeCode(env.get("TOKENKIT_CODE"), RequestOptions.builder().redirectUri(redirectUri).build());
             out.println(token.json());
             return 0;
         } catch (TokenKitException e) {

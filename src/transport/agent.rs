@@ -1,0 +1,145 @@
+//! The ureq implementation of the transport seam: one keep-alive agent per client.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector, TcpConnector};
+use ureq::Agent;
+
+use super::interrupt::Interruptible;
+use super::policy::is_loopback_url;
+use super::resolve::ClientResolver;
+use super::wipe::Wiping;
+use super::{map_io_error, map_ureq_error, HttpRequest, HttpResponse, Transport};
+use crate::config::ClientConfig;
+use crate::error::Result;
+
+/// The operating system's trust store, read once per process and only when an https client is
+/// made: a service that builds a client per tenant should not parse /etc/ssl a thousand times.
+fn native_roots() -> &'static [Certificate<'static>] {
+    static ROOTS: OnceLock<Vec<Certificate<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        rustls_native_certs::load_native_certs()
+            .certs
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+            .collect()
+    })
+}
+
+/// The ureq implementation of the seam.
+pub(crate) struct UreqTransport {
+    agent: Agent,
+    /// The proxy from the environment, used only for requests that leave this machine.
+    env_proxy: Option<ureq::Proxy>,
+    max_response_bytes: u64,
+    resolver: ClientResolver,
+}
+
+impl UreqTransport {
+    pub(crate) fn new(config: &ClientConfig) -> UreqTransport {
+        let mut roots: Vec<Certificate<'static>> = native_roots().to_vec();
+        roots.extend(config.extra_root_certs().iter().map(|der| Certificate::from_der(der).to_owned()));
+        // Without any OS store (a bare container) fall back to the bundled Mozilla roots.
+        let root_certs = if roots.is_empty() { RootCerts::WebPki } else { RootCerts::Specific(Arc::new(roots)) };
+        let tls = TlsConfig::builder().root_certs(root_certs).build();
+        let agent_config = Agent::config_builder()
+            .proxy(None)
+            .tls_config(tls)
+            // Credentials must never reach another URL: a 3xx comes back to us as an HTTP error.
+            .max_redirects(0)
+            // 4xx bodies carry the OAuth error; the response reader judges the status.
+            .http_status_as_error(false)
+            .timeout_connect(Some(config.connect_timeout()))
+            .max_idle_connections_per_host(config.max_idle_per_host())
+            .max_idle_connections(config.max_idle_per_host().max(10) * 4)
+            .user_agent(config.user_agent())
+            .accept("application/json")
+            .build();
+        let resolver = ClientResolver::default();
+        // ureq's default chain without SOCKS (not built in), with interruptible reads under TLS and
+        // buffers wiped on top of it.
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector::default())
+                .chain(Interruptible)
+                .chain(RustlsConnector::default())
+                .chain(Wiping);
+        let agent = Agent::with_parts(agent_config, connector, resolver.clone());
+        UreqTransport {
+            agent,
+            env_proxy: ureq::Proxy::try_from_env(),
+            max_response_bytes: config.max_response_bytes(),
+            resolver,
+        }
+    }
+
+    fn run(&self, request: &HttpRequest<'_>) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let target = request.target.unwrap_or(request.url.as_str());
+        let mut builder = ureq::http::Request::builder().method(request.method.as_str()).uri(target);
+        if let Some(value) = request.authorization {
+            builder = builder.header("Authorization", value);
+        }
+        // A loopback request never goes through a proxy: it would carry plaintext secrets off
+        // this machine. The decision is made per request, not per client.
+        let proxy = if is_loopback_url(request.url) { None } else { self.env_proxy.clone() };
+        match request.form_body {
+            Some(body) => {
+                let req = builder.header("Content-Type", "application/x-www-form-urlencoded").body(body)?;
+                let req = self.agent.configure_request(req).proxy(proxy).timeout_global(Some(request.timeout)).build();
+                self.agent.run(req)
+            }
+            None => {
+                let req = builder.body(())?;
+                let req = self.agent.configure_request(req).proxy(proxy).timeout_global(Some(request.timeout)).build();
+                self.agent.run(req)
+            }
+        }
+    }
+}
+
+impl Transport for UreqTransport {
+    fn send(&self, request: &HttpRequest<'_>) -> Result<HttpResponse> {
+        let mut response = self.run(request).map_err(|e| {
+            // A name that pointed at a dead address is looked up again next time.
+            if matches!(e, ureq::Error::ConnectionFailed | ureq::Error::HostNotFound | ureq::Error::Io(_)) {
+                self.resolver.forget(request.url);
+            }
+            map_ureq_error(e)
+        })?;
+        let status = response.status().as_u16();
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let content_type = header("content-type");
+        let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+        let length = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+        let reader = response.body_mut().with_config().limit(self.max_response_bytes).reader();
+        let body = read_capped(reader, length, self.max_response_bytes)
+            .map_err(|e| map_io_error(e, self.max_response_bytes).with_http_status(status))?;
+        Ok(HttpResponse { status, content_type, body, retry_after })
+    }
+}
+
+/// Reads a body into one buffer that grows without leaving copies behind: a token response is
+/// small, but each reallocation of a plain `Vec` would free a copy of the tokens unwiped.
+fn read_capped(mut reader: impl std::io::Read, length: Option<u64>, cap: u64) -> std::io::Result<Vec<u8>> {
+    let first = length.unwrap_or(4096).min(cap).min(1 << 20) as usize;
+    let mut body = zeroize::Zeroizing::new(Vec::with_capacity(first.max(256)));
+    let mut chunk = zeroize::Zeroizing::new([0u8; 4096]);
+    loop {
+        let n = match reader.read(&mut chunk[..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if body.len() + n > body.capacity() {
+            let mut bigger = Vec::with_capacity((body.capacity() * 2).max(body.len() + n));
+            bigger.extend_from_slice(&body);
+            let mut old = std::mem::replace(&mut *body, bigger);
+            zeroize::Zeroize::zeroize(&mut old);
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Ok(std::mem::take(&mut *body))
+}

@@ -120,7 +120,7 @@ impl Client {
 
     /// A client for requests that need no credentials (discovery, before the config is complete).
     pub(crate) fn unchecked(config: ClientConfig) -> Client {
-        let transport = Box::new(UreqTransport::new(&config));
+        let transport = Box::new(UreqTransport::new(&config.transport_settings()));
         Client { config, transport }
     }
 

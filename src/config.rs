@@ -11,7 +11,7 @@ use url::Url;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
-use crate::transport::check_endpoint;
+use crate::transport::{check_endpoint, Settings};
 
 /// How the client proves who it is at the token endpoint (RFC 6749 §2.3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,9 +274,6 @@ impl ClientConfig {
         Ok(())
     }
 
-    pub(crate) fn connect_timeout(&self) -> Duration {
-        self.connect_timeout
-    }
     pub(crate) fn timeout(&self) -> Duration {
         self.timeout
     }
@@ -293,10 +290,6 @@ impl ClientConfig {
         Ok(())
     }
 
-    pub(crate) fn max_response_bytes(&self) -> u64 {
-        self.max_response_bytes
-    }
-
     /// Sets how many idle keep-alive connections are kept per host (> 0; default 16).
     pub fn set_max_idle_connections_per_host(&mut self, count: usize) -> Result<()> {
         if count == 0 {
@@ -304,10 +297,6 @@ impl ClientConfig {
         }
         self.max_idle_per_host = count;
         Ok(())
-    }
-
-    pub(crate) fn max_idle_per_host(&self) -> usize {
-        self.max_idle_per_host
     }
 
     /// Sets the User-Agent header. A header value may not carry control characters (they would
@@ -318,10 +307,6 @@ impl ClientConfig {
         }
         self.user_agent = user_agent.to_owned();
         Ok(())
-    }
-
-    pub(crate) fn user_agent(&self) -> &str {
-        &self.user_agent
     }
 
     /// Adds every certificate of a PEM file to the trusted roots. Fails when the file holds none.
@@ -348,8 +333,15 @@ impl ClientConfig {
         Ok(())
     }
 
-    pub(crate) fn extra_root_certs(&self) -> &[Vec<u8>] {
-        &self.extra_root_certs
+    /// What the HTTP layer needs.
+    pub(crate) fn transport_settings(&self) -> Settings<'_> {
+        Settings {
+            connect_timeout: self.connect_timeout,
+            max_idle_per_host: self.max_idle_per_host,
+            user_agent: &self.user_agent,
+            extra_root_certs: &self.extra_root_certs,
+            max_response_bytes: self.max_response_bytes,
+        }
     }
 
     /// Sets how tokens are revoked.

@@ -76,11 +76,7 @@ impl RequestOptions {
     /// authorization URL). The name must not be empty; parameters tokenkit sets itself are refused
     /// when the request is built (RFC 6749 §3.2: no parameter twice).
     pub fn add_param(&mut self, name: &str, value: &str) -> Result<()> {
-        if name.is_empty() {
-            return Err(Error::invalid_argument("parameter name is empty"));
-        }
-        self.params.push((name.to_owned(), value.to_owned()));
-        Ok(())
+        push_param(&mut self.params, name, value)
     }
 
     /// A flag another thread can raise to stop the call, within about 100 ms even mid-request.
@@ -106,6 +102,16 @@ impl RequestOptions {
             None => Ok(()),
         }
     }
+}
+
+/// Adds an extra parameter; the name must not be empty. Names tokenkit sets itself are refused
+/// when the request is built.
+fn push_param(params: &mut Vec<(String, String)>, name: &str, value: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::invalid_argument("parameter name is empty"));
+    }
+    params.push((name.to_owned(), value.to_owned()));
+    Ok(())
 }
 
 // Parameter values may be assertions or other credentials.
@@ -177,11 +183,7 @@ impl SignInOptions {
     }
     /// Adds a parameter to the authorization URL.
     pub fn add_param(&mut self, name: &str, value: &str) -> Result<()> {
-        if name.is_empty() {
-            return Err(Error::invalid_argument("parameter name is empty"));
-        }
-        self.params.push((name.to_owned(), value.to_owned()));
-        Ok(())
+        push_param(&mut self.params, name, value)
     }
     /// How long the user has to finish (> 0).
     pub fn set_timeout(&mut self, timeout: Duration) -> Result<()> {
@@ -213,11 +215,7 @@ impl DeviceOptions {
     }
     /// Adds a parameter, sent with the device authorization request and with every poll.
     pub fn add_param(&mut self, name: &str, value: &str) -> Result<()> {
-        if name.is_empty() {
-            return Err(Error::invalid_argument("parameter name is empty"));
-        }
-        self.params.push((name.to_owned(), value.to_owned()));
-        Ok(())
+        push_param(&mut self.params, name, value)
     }
     /// Sends a PKCE S256 challenge with the authorization request and the verifier with every poll
     /// (servers that require PKCE for public clients ask for it).

@@ -126,29 +126,48 @@ fn the_timeout_covers_the_whole_call_retries_included() {
     );
 }
 
-#[test]
-fn a_cancel_interrupts_a_request_in_flight() {
-    let server = server();
-    let mut config = config(&server, "/fault/hang");
+/// Calls client credentials at `path` with a 30 s deadline and raises the cancel flag after
+/// `delay`; the error and how long the call took.
+fn cancelled_after(
+    server: &Server,
+    path: &str,
+    delay: Duration,
+) -> (Client, RequestOptions, tokenkit::Error, Duration) {
+    let mut config = config(server, path);
     config.set_timeout(Duration::from_secs(30)).unwrap();
     let client = Client::new(config).unwrap();
     let cancel = Arc::new(Cancel::new());
     let mut options = RequestOptions::default();
     options.set_cancel(cancel.clone());
     let trigger = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(delay);
         cancel.cancel();
     });
     let started = Instant::now();
     let e = client.client_credentials(&options).unwrap_err();
     let took = started.elapsed();
     trigger.join().unwrap();
+    (client, options, e, took)
+}
+
+#[test]
+fn a_cancel_interrupts_a_request_in_flight() {
+    let server = server();
+    let (client, options, e, took) = cancelled_after(&server, "/fault/hang", Duration::from_millis(200));
     assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
     assert!(took < Duration::from_millis(800), "the cancel took {took:?}");
     // A raised flag stops the next call before it sends anything.
     let before = server.requests();
     assert_eq!(client.client_credentials(&options).unwrap_err().kind(), ErrorKind::Cancelled);
     assert_eq!(server.requests(), before);
+}
+
+#[test]
+fn a_cancel_interrupts_a_body_that_drips() {
+    let server = server();
+    let (_, _, e, took) = cancelled_after(&server, "/fault/slow", Duration::from_millis(1500));
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    assert!(took < Duration::from_millis(2300), "the cancel took {took:?}");
 }
 
 #[test]
@@ -160,25 +179,4 @@ fn localhost_is_reached_without_dns() {
     )
     .unwrap();
     client.exchange_code(&code(), &options()).unwrap();
-}
-
-#[test]
-fn a_cancel_interrupts_a_body_that_drips() {
-    let server = server();
-    let mut config = config(&server, "/fault/slow");
-    config.set_timeout(Duration::from_secs(30)).unwrap();
-    let client = Client::new(config).unwrap();
-    let cancel = Arc::new(Cancel::new());
-    let mut options = RequestOptions::default();
-    options.set_cancel(cancel.clone());
-    let trigger = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(1500));
-        cancel.cancel();
-    });
-    let started = Instant::now();
-    let e = client.client_credentials(&options).unwrap_err();
-    let took = started.elapsed();
-    trigger.join().unwrap();
-    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
-    assert!(took < Duration::from_millis(2300), "the cancel took {took:?}");
 }

@@ -2,18 +2,25 @@
  * tokenkit: the Works with Nest sample's curl command as a real tool, and the rest of OAuth 2.0
  * for clients: sign-in through the browser, the device flow, revocation, introspection, discovery.
  *
- * The client secret comes from TOKENKIT_CLIENT_SECRET, so it never shows in `ps`. Ctrl-C (SIGINT)
- * or SIGTERM cancels the request or wait in progress through a tokenkit_cancel: exit status 7.
+ * The client secret comes from TOKENKIT_CLIENT_SECRET, and the code and tokens from TOKENKIT_CODE,
+ * TOKENKIT_REFRESH_TOKEN, TOKENKIT_TOKEN or a file (or stdin), so none of them shows in `ps`; the
+ * CLI's copies are zeroed before it exits. Text from the server reaches the terminal with its
+ * control characters escaped. Ctrl-C (SIGINT) or SIGTERM cancels the request or wait in progress
+ * through a tokenkit_cancel: exit status 7.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "tokenkit.h"
 
@@ -34,17 +41,20 @@ static const char USAGE[] =
     "usage: tokenkit COMMAND [options]\n"
     "\n"
     "commands:\n"
-    "  exchange            exchange an authorization code: --code CODE [--redirect-uri U]\n"
-    "                      [--code-verifier V]\n"
-    "  refresh             use a refresh token: --refresh-token T [--scope S]\n"
+    "  exchange            exchange an authorization code (TOKENKIT_CODE, --code-file F or\n"
+    "                      --code C): [--redirect-uri U] [--code-verifier V]\n"
+    "  refresh             use a refresh token (TOKENKIT_REFRESH_TOKEN, --refresh-token-file F or\n"
+    "                      --refresh-token T): [--scope S]\n"
     "  client-credentials  client credentials grant: [--scope S]\n"
     "  authorize           sign in through the browser (loopback redirect, PKCE, state):\n"
     "                      [--scope S] [--port N] [--wait-ms N] [--no-browser]; the URL to open is\n"
     "                      printed on stderr on a line of its own\n"
     "  device              device flow: prints the verification URI and user code on stderr,\n"
     "                      polls, prints the token: [--scope S]\n"
-    "  revoke              revoke a token: --token T [--token-type-hint access_token|refresh_token]\n"
-    "  introspect          introspect a token: --token T [--token-type-hint H]; prints the JSON\n"
+    "  revoke              revoke a token (TOKENKIT_TOKEN, --token-file F or --token T):\n"
+    "                      [--token-type-hint access_token|refresh_token]\n"
+    "  introspect          introspect a token (given as to revoke): [--token-type-hint H]; prints\n"
+    "                      the JSON\n"
     "  discover            print the issuer's metadata: --issuer URL\n"
     "\n"
     "endpoints (give them, or take them from --issuer or --preset):\n"
@@ -61,8 +71,13 @@ static const char USAGE[] =
     "  --auth-method M       post (default: client_secret_post), basic (client_secret_basic),\n"
     "                        or none (a public client, no secret)\n"
     "  --ca-file PEM         also trust the CA certificates in this PEM file\n"
-    "  --timeout-ms N        overall timeout of each request (default 30000)\n"
-    "  --connect-timeout-ms N  connect timeout (default 10000)\n"
+    "  --timeout-ms N        the deadline of each call to the server, from the first attempt to the\n"
+    "                        last byte of the answer, retries and the waits between them included\n"
+    "                        (default 30000)\n"
+    "  --attempt-timeout-ms N  a bound on each attempt within that deadline, so that a retry is\n"
+    "                        still possible when one attempt hangs (default: none, one attempt may\n"
+    "                        use the whole deadline)\n"
+    "  --connect-timeout-ms N  the bound on opening each connection (default 10000)\n"
     "  --retries N           retries of refresh, client credentials, polling, revoke, introspect on\n"
     "                        transport errors, 5xx and 429 (default 3; 0 turns them off)\n"
     "  --param NAME=VALUE    an extra form or authorization parameter (repeatable); like every\n"
@@ -72,13 +87,26 @@ static const char USAGE[] =
     "  -h, --help            this help\n"
     "  --version             print the library version\n"
     "\n"
+    "the code and the tokens (give each one way only: its variable, its file or its flag):\n"
+    "  --code-file PATH, --refresh-token-file PATH, --token-file PATH\n"
+    "                        read it from the file PATH, or from stdin for -; one trailing\n"
+    "                        newline is dropped, an empty value is refused\n"
+    "  --code CODE, --refresh-token T, --token T\n"
+    "                        give it as an argument; avoid it: other users can see it in `ps`\n"
+    "                        (a warning says so)\n"
+    "\n"
     "environment:\n"
     "  TOKENKIT_CLIENT_SECRET  the client secret (required by post and basic)\n"
+    "  TOKENKIT_CODE           the authorization code (exchange), instead of --code\n"
+    "  TOKENKIT_REFRESH_TOKEN  the refresh token (refresh), instead of --refresh-token\n"
+    "  TOKENKIT_TOKEN          the token to revoke or introspect, instead of --token\n"
     "\n"
     "output:\n"
     "  On success the token response (or the introspection or metadata) is printed as JSON on\n"
-    "  stdout and the exit status is 0. On failure one line on stderr names the error kind and,\n"
-    "  when the server sent them, the OAuth error and error_description.\n"
+    "  stdout, on one line, and the exit status is 0. On failure one line on stderr names the\n"
+    "  error kind and, when the server sent them, the OAuth error and error_description.\n"
+    "  Control characters the server sent are escaped: \\xNN (C0, DEL) or \\u{NN} (U+0080 to\n"
+    "  U+009F) in messages, \\u00NN inside JSON strings.\n"
     "\n"
     "exit status:\n"
     "  0  success\n"
@@ -105,16 +133,92 @@ static int exit_for(tokenkit_status status) {
     }
 }
 
+/* The length (1 to 4) of the valid UTF-8 sequence at `s`, its code point in `*cp`; 0 when `s` does
+ * not start one (a stray, overlong or surrogate byte; the NUL ends a sequence early). */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp) {
+    size_t n;
+    uint32_t min;
+    if (s[0] < 0x80) { *cp = s[0]; return 1; }
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) { n = 2; min = 0x80; *cp = s[0] & 0x1Fu; }
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) { n = 3; min = 0x800; *cp = s[0] & 0x0Fu; }
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4) { n = 4; min = 0x10000; *cp = s[0] & 0x07u; }
+    else return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3Fu);
+    }
+    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) return 0;
+    return n;
+}
+
+static int is_control(uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+
+/* Text from the network (OAuth fields, error messages, the device flow's URI and user code, the
+ * sign-in URL) on its way to the terminal: every control character is escaped, so a hostile server
+ * can neither clear the screen, retitle the window nor forge a line. C0 (\n, \r, \t and ESC
+ * included), DEL and a byte outside valid UTF-8 become \xNN; U+0080..U+009F (C1) become \u{NN}. */
+static void put_text(FILE *f, const char *text) {
+    const unsigned char *s = (const unsigned char *)text;
+    while (*s) {
+        uint32_t cp;
+        size_t n = utf8_decode(s, &cp);
+        if (n == 0 || cp < 0x20 || cp == 0x7F) {
+            fprintf(f, "\\x%02x", n == 0 ? s[0] : (unsigned)cp);
+            s++;
+        } else {
+            if (is_control(cp)) fprintf(f, "\\u{%02x}", (unsigned)cp);
+            else fwrite(s, 1, n, f);
+            s += n;
+        }
+    }
+}
+
+/* JSON from the network (the token response, introspection, metadata), as sent but unable to
+ * carry a control character to the terminal, and still the same JSON: inside strings C0, DEL and
+ * U+0080..U+009F become \u00NN escapes (a byte outside valid UTF-8, which tokenkit never hands
+ * out, \ufffd); between tokens each run of whitespace (a pretty-printer's CR, LF, tab) becomes
+ * one space, and leading and trailing whitespace goes, so the document is one line. */
+static void put_json(FILE *f, const char *json) {
+    const unsigned char *s = (const unsigned char *)json;
+    size_t len = strlen(json);
+    while (len && strchr(" \t\r\n", s[len - 1])) len--;
+    while (len && strchr(" \t\r\n", s[0])) { s++; len--; }
+    const unsigned char *end = s + len;
+    int in_string = 0, escaped = 0;
+    while (s < end) {
+        uint32_t cp;
+        size_t n = utf8_decode(s, &cp);
+        if (n == 0 || s + n > end) {
+            fputs(in_string ? "\\ufffd" : "?", f);
+            s++;
+            escaped = 0;
+            continue;
+        }
+        if (!in_string && (cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n')) {
+            while (s < end && strchr(" \t\r\n", *s)) s++;
+            fputc(' ', f);
+            continue;
+        }
+        if (is_control(cp) && in_string) fprintf(f, "\\u%04x", (unsigned)cp);
+        else if (is_control(cp)) fprintf(f, "\\x%02x", (unsigned)cp);
+        else fwrite(s, 1, n, f);
+        if (in_string && !escaped && cp == '"') in_string = 0;
+        else if (!in_string && cp == '"') in_string = 1;
+        escaped = in_string && !escaped && cp == '\\';
+        s += n;
+    }
+}
+
 /* One line on stderr: kind, OAuth error and description when present, message. */
 static int report(tokenkit_status status, const tokenkit_error *err) {
     const char *oauth = tokenkit_error_oauth_error(err);
     const char *description = tokenkit_error_oauth_error_description(err);
     int http = tokenkit_error_http_status(err);
     fprintf(stderr, "tokenkit: %s", tokenkit_status_name(status));
-    if (oauth) fprintf(stderr, ": %s", oauth);
-    if (description) fprintf(stderr, ": %s", description);
+    if (oauth) { fputs(": ", stderr); put_text(stderr, oauth); }
+    if (description) { fputs(": ", stderr); put_text(stderr, description); }
     if (http) fprintf(stderr, " (HTTP %d)", http);
-    if (!oauth) fprintf(stderr, ": %s", err ? tokenkit_error_message(err) : "");
+    if (!oauth) { fputs(": ", stderr); put_text(stderr, err ? tokenkit_error_message(err) : ""); }
     fputc('\n', stderr);
     return exit_for(status);
 }
@@ -129,7 +233,7 @@ struct options {
     const char *token_url, *authorization_url, *device_url, *revocation_url, *introspection_url;
     const char *issuer, *preset, *project_id;
     const char *code, *redirect_uri, *code_verifier, *refresh_token, *scope, *token, *token_type_hint;
-    int64_t timeout_ms, connect_timeout_ms, wait_ms, port, retries;
+    int64_t timeout_ms, attempt_timeout_ms, connect_timeout_ms, wait_ms, port, retries;
     int secret_from_flag, no_browser, retries_set;
     const char *params[64]; /* NAME=VALUE, as given */
     size_t param_count;
@@ -200,7 +304,9 @@ static void open_in_browser(const char *url) {
 
 static int32_t on_url(void *user_data, const char *url) {
     const struct options *o = user_data;
-    fprintf(stderr, "Open this URL in a browser to sign in:\n%s\n", url);
+    fputs("Open this URL in a browser to sign in:\n", stderr);
+    put_text(stderr, url);
+    fputc('\n', stderr);
     fflush(stderr);
     if (!o->no_browser) open_in_browser(url);
     return 0;
@@ -209,9 +315,16 @@ static int32_t on_url(void *user_data, const char *url) {
 static int32_t on_device_code(void *user_data, const tokenkit_device_authorization *auth) {
     (void)user_data;
     const char *complete = tokenkit_device_authorization_verification_uri_complete(auth);
-    fprintf(stderr, "To sign in, visit %s and enter the code: %s\n", tokenkit_device_authorization_verification_uri(auth),
-            tokenkit_device_authorization_user_code(auth));
-    if (complete) fprintf(stderr, "(or open %s)\n", complete);
+    fputs("To sign in, visit ", stderr);
+    put_text(stderr, tokenkit_device_authorization_verification_uri(auth));
+    fputs(" and enter the code: ", stderr);
+    put_text(stderr, tokenkit_device_authorization_user_code(auth));
+    fputc('\n', stderr);
+    if (complete) {
+        fputs("(or open ", stderr);
+        put_text(stderr, complete);
+        fputs(")\n", stderr);
+    }
     fflush(stderr);
     return 0;
 }
@@ -290,6 +403,7 @@ static tokenkit_status configure(const struct options *o, int auth, tokenkit_con
     if (!s && auth != TOKENKIT_AUTH_METHOD_NONE) s = tokenkit_config_set_client_secret(config, o->client_secret, err);
     if (!s && o->ca_file) s = tokenkit_config_add_ca_file(config, o->ca_file, err);
     if (!s && o->timeout_ms) s = tokenkit_config_set_timeout_ms(config, o->timeout_ms, err);
+    if (!s && o->attempt_timeout_ms) s = tokenkit_config_set_attempt_timeout_ms(config, o->attempt_timeout_ms, err);
     if (!s && o->connect_timeout_ms) s = tokenkit_config_set_connect_timeout_ms(config, o->connect_timeout_ms, err);
     if (!s && o->retries_set) s = tokenkit_config_set_retry(config, (int32_t)o->retries, 200, 10000, err);
     if (!s && o->issuer) s = tokenkit_config_discover(config, o->issuer, discovery, metadata, err);
@@ -341,12 +455,10 @@ static int run(struct options *o) {
     int code = EXIT_OK;
     if (status) {
         code = report(status, err);
-    } else if (token) {
-        printf("%s\n", tokenkit_token_json(token));
-    } else if (introspection) {
-        printf("%s\n", tokenkit_introspection_json(introspection));
-    } else if (metadata) {
-        printf("%s\n", metadata);
+    } else if (token || introspection || metadata) {
+        put_json(stdout, token ? tokenkit_token_json(token)
+                         : introspection ? tokenkit_introspection_json(introspection) : metadata);
+        putchar('\n');
     } else if (!strcmp(c, "revoke")) {
         fprintf(stderr, "tokenkit: revoked\n");
     }
@@ -368,15 +480,140 @@ static int is_command(const char *c) {
     return 0;
 }
 
+/* Overwrites `len` bytes at `p` in a way the compiler cannot drop as a dead store. */
+static void wipe(void *p, size_t len) {
+    volatile unsigned char *v = p;
+    while (len--) *v++ = 0;
+}
+
+/* A copy of our own of a secret; `*size` gets the bytes to wipe. NULL if memory ran out. */
+static char *copy_secret(const char *text, size_t *size) {
+    size_t len = strlen(text);
+    char *copy = malloc(len + 1);
+    if (copy) memcpy(copy, text, len + 1);
+    *size = len + 1;
+    return copy;
+}
+
+/* The code, the refresh token, or the token to revoke or introspect: given by its flag (seen in
+ * `ps`, so a warning), its file flag (- for stdin) or its environment variable, one way only. */
+struct secret {
+    const char *what, *flag, *file_flag, *env, *command, *command2;
+    char *from_flag;  /* the flag's value, copied (the argv copy is wiped at once) */
+    size_t from_flag_size;
+    const char *path; /* the file flag's PATH */
+    char *value;      /* the value in use (from_flag, or read from the file or the environment) */
+    size_t value_size;
+    int on_command_line; /* the value came from the flag: warn */
+};
+
+static int takes(const struct secret *s, const char *command) {
+    return !strcmp(command, s->command) || (s->command2 && !strcmp(command, s->command2));
+}
+
+enum { SECRET_MAX = 64 * 1024 };
+static char message[1024]; /* a usage error's text, when it names something */
+
+/* Reads s->path (- for stdin) into s->value through read(2), so no stdio buffer keeps a copy;
+ * one trailing newline (LF or CR LF) is dropped. NULL on success, else what went wrong. */
+static const char *read_secret(struct secret *s) {
+    int from_stdin = !strcmp(s->path, "-");
+    int fd = from_stdin ? STDIN_FILENO : open(s->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(message, sizeof message, "cannot read %s %s: %s", s->file_flag, s->path, strerror(errno));
+        return message;
+    }
+    s->value_size = SECRET_MAX + 1;
+    s->value = malloc(s->value_size);
+    size_t len = 0;
+    const char *problem = s->value ? NULL : "out of memory";
+    while (!problem) {
+        ssize_t got = read(fd, s->value + len, s->value_size - len);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            snprintf(message, sizeof message, "cannot read %s %s: %s", s->file_flag, s->path, strerror(errno));
+            problem = message;
+        } else if (got == 0) {
+            break;
+        } else if ((len += (size_t)got) == s->value_size) {
+            snprintf(message, sizeof message, "%s: %s is longer than %d bytes", s->file_flag, s->what, SECRET_MAX);
+            problem = message;
+        }
+    }
+    if (!from_stdin) close(fd);
+    if (problem) return problem;
+    if (len && s->value[len - 1] == '\n') len--;
+    if (len && s->value[len - 1] == '\r') len--;
+    s->value[len] = '\0';
+    if (len == 0 || memchr(s->value, '\0', len)) {
+        snprintf(message, sizeof message, "%s: %s is %s", s->file_flag, s->what, len ? "not text (a NUL byte)" : "empty");
+        return message;
+    }
+    return NULL;
+}
+
+/* Settles where the command's secret comes from, and refuses the flags of the secrets it does not
+ * take; another command's environment variable is ignored. NULL when fine, else a usage error. */
+static const char *settle_secrets(const char *command, struct secret *secrets, size_t count) {
+    /* Each command takes one secret, so at most one file is read: stdin cannot be asked twice. */
+    for (size_t i = 0; i < count; i++) {
+        const struct secret *s = &secrets[i];
+        if (!takes(s, command) && (s->from_flag || s->path)) {
+            snprintf(message, sizeof message, "%s does not apply to %s", s->from_flag ? s->flag : s->file_flag, command);
+            return message;
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
+        struct secret *s = &secrets[i];
+        if (!takes(s, command)) continue;
+        const char *env = getenv(s->env);
+        if (env && !*env) env = NULL; /* set but empty: as if unset */
+        const char *ways[3];
+        size_t n = 0;
+        if (s->from_flag) ways[n++] = s->flag;
+        if (s->path) ways[n++] = s->file_flag;
+        if (env) ways[n++] = s->env;
+        if (n > 1) {
+            snprintf(message, sizeof message, "%s and %s both give %s: give it one way", ways[0], ways[1], s->what);
+            return message;
+        }
+        if (s->from_flag) {
+            if (!*s->from_flag) {
+                snprintf(message, sizeof message, "%s is empty", s->flag);
+                return message;
+            }
+            s->value = s->from_flag;
+            s->value_size = s->from_flag_size;
+            s->from_flag = NULL;
+            s->on_command_line = 1;
+        } else if (s->path) {
+            const char *problem = read_secret(s);
+            if (problem) return problem;
+        } else if (env) {
+            s->value = copy_secret(env, &s->value_size);
+            if (!s->value) return "out of memory";
+        }
+    }
+    return NULL;
+}
+
+static void free_secret(char *value, size_t size) {
+    if (!value) return;
+    wipe(value, size);
+    free(value);
+}
+
 /* What each command needs beyond the client; NULL when the options are complete. */
 static const char *missing(const struct options *o) {
     const char *c = o->command;
     if (!strcmp(c, "discover")) return o->issuer ? NULL : "discover needs --issuer";
     if (!o->client_id) return "--client-id is required";
     if (!o->token_url && !o->issuer && !o->preset) return "--token-url (or --issuer, or --preset) is required";
-    if (!strcmp(c, "exchange") && !o->code) return "exchange needs --code";
-    if (!strcmp(c, "refresh") && !o->refresh_token) return "refresh needs --refresh-token";
-    if ((!strcmp(c, "revoke") || !strcmp(c, "introspect")) && !o->token) return "revoke and introspect need --token";
+    if (!strcmp(c, "exchange") && !o->code) return "exchange needs the code: TOKENKIT_CODE, --code-file or --code";
+    if (!strcmp(c, "refresh") && !o->refresh_token)
+        return "refresh needs the refresh token: TOKENKIT_REFRESH_TOKEN, --refresh-token-file or --refresh-token";
+    if ((!strcmp(c, "revoke") || !strcmp(c, "introspect")) && !o->token)
+        return "revoke and introspect need the token: TOKENKIT_TOKEN, --token-file or --token";
     if (o->port > 65535) return "--port must be at most 65535";
     return NULL;
 }
@@ -385,7 +622,7 @@ int main(int argc, char **argv) {
     enum { O_TOKEN_URL = 256, O_CLIENT_ID, O_CLIENT_SECRET, O_AUTH, O_CA, O_TIMEOUT, O_CONNECT_TIMEOUT,
            O_CODE, O_REDIRECT, O_VERIFIER, O_REFRESH, O_SCOPE, O_PARAM, O_VERSION, O_AUTHZ_URL, O_DEVICE_URL,
            O_REVOKE_URL, O_INTROSPECT_URL, O_ISSUER, O_PRESET, O_PROJECT, O_TOKEN, O_HINT, O_PORT, O_WAIT,
-           O_NO_BROWSER, O_RETRIES };
+           O_NO_BROWSER, O_RETRIES, O_ATTEMPT_TIMEOUT, O_CODE_FILE, O_REFRESH_FILE, O_TOKEN_FILE };
     static const struct option long_options[] = {
         {"token-url", required_argument, 0, O_TOKEN_URL},
         {"authorization-url", required_argument, 0, O_AUTHZ_URL},
@@ -400,14 +637,18 @@ int main(int argc, char **argv) {
         {"auth-method", required_argument, 0, O_AUTH},
         {"ca-file", required_argument, 0, O_CA},
         {"timeout-ms", required_argument, 0, O_TIMEOUT},
+        {"attempt-timeout-ms", required_argument, 0, O_ATTEMPT_TIMEOUT},
         {"connect-timeout-ms", required_argument, 0, O_CONNECT_TIMEOUT},
         {"retries", required_argument, 0, O_RETRIES},
         {"code", required_argument, 0, O_CODE},
+        {"code-file", required_argument, 0, O_CODE_FILE},
         {"redirect-uri", required_argument, 0, O_REDIRECT},
         {"code-verifier", required_argument, 0, O_VERIFIER},
         {"refresh-token", required_argument, 0, O_REFRESH},
+        {"refresh-token-file", required_argument, 0, O_REFRESH_FILE},
         {"scope", required_argument, 0, O_SCOPE},
         {"token", required_argument, 0, O_TOKEN},
+        {"token-file", required_argument, 0, O_TOKEN_FILE},
         {"token-type-hint", required_argument, 0, O_HINT},
         {"port", required_argument, 0, O_PORT},
         {"wait-ms", required_argument, 0, O_WAIT},
@@ -417,6 +658,17 @@ int main(int argc, char **argv) {
         {"version", no_argument, 0, O_VERSION},
         {0, 0, 0, 0},
     };
+    enum { S_CODE, S_REFRESH, S_TOKEN, S_COUNT };
+    struct secret secrets[S_COUNT] = {
+        [S_CODE] = {.what = "the code", .flag = "--code", .file_flag = "--code-file", .env = "TOKENKIT_CODE",
+                    .command = "exchange"},
+        [S_REFRESH] = {.what = "the refresh token", .flag = "--refresh-token", .file_flag = "--refresh-token-file",
+                       .env = "TOKENKIT_REFRESH_TOKEN", .command = "refresh"},
+        [S_TOKEN] = {.what = "the token", .flag = "--token", .file_flag = "--token-file", .env = "TOKENKIT_TOKEN",
+                     .command = "revoke", .command2 = "introspect"},
+    };
+    char *secret_flag_copy = NULL; /* --client-secret's value, copied */
+    size_t secret_flag_size = 0;
     struct options o;
     memset(&o, 0, sizeof o);
     int result = EXIT_OK, opt;
@@ -430,6 +682,7 @@ int main(int argc, char **argv) {
     }
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
+        struct secret *secret = NULL;
         switch (opt) {
         case O_TOKEN_URL: o.token_url = optarg; break;
         case O_AUTHZ_URL: o.authorization_url = optarg; break;
@@ -440,11 +693,22 @@ int main(int argc, char **argv) {
         case O_PRESET: o.preset = optarg; break;
         case O_PROJECT: o.project_id = optarg; break;
         case O_CLIENT_ID: o.client_id = optarg; break;
-        case O_CLIENT_SECRET: o.client_secret = optarg; o.secret_from_flag = 1; break;
+        case O_CLIENT_SECRET:
+            /* Our own copy; the one in argv (read by `ps`) is wiped at once. */
+            free_secret(secret_flag_copy, secret_flag_size);
+            secret_flag_copy = copy_secret(optarg, &secret_flag_size);
+            wipe(optarg, strlen(optarg));
+            if (!secret_flag_copy) { result = EXIT_INTERNAL; goto done; }
+            o.client_secret = secret_flag_copy;
+            o.secret_from_flag = 1;
+            break;
         case O_AUTH: o.auth_method = optarg; break;
         case O_CA: o.ca_file = optarg; break;
         case O_TIMEOUT:
             if (parse_number(optarg, &o.timeout_ms, 0)) { result = usage_error("--timeout-ms takes a positive number"); goto done; }
+            break;
+        case O_ATTEMPT_TIMEOUT:
+            if (parse_number(optarg, &o.attempt_timeout_ms, 0)) { result = usage_error("--attempt-timeout-ms takes a positive number"); goto done; }
             break;
         case O_CONNECT_TIMEOUT:
             if (parse_number(optarg, &o.connect_timeout_ms, 0)) { result = usage_error("--connect-timeout-ms takes a positive number"); goto done; }
@@ -460,12 +724,15 @@ int main(int argc, char **argv) {
             o.retries_set = 1;
             break;
         case O_NO_BROWSER: o.no_browser = 1; break;
-        case O_CODE: o.code = optarg; break;
+        case O_CODE: secret = &secrets[S_CODE]; break;
+        case O_REFRESH: secret = &secrets[S_REFRESH]; break;
+        case O_TOKEN: secret = &secrets[S_TOKEN]; break;
+        case O_CODE_FILE: secret = &secrets[S_CODE]; break;
+        case O_REFRESH_FILE: secret = &secrets[S_REFRESH]; break;
+        case O_TOKEN_FILE: secret = &secrets[S_TOKEN]; break;
         case O_REDIRECT: o.redirect_uri = optarg; break;
         case O_VERIFIER: o.code_verifier = optarg; break;
-        case O_REFRESH: o.refresh_token = optarg; break;
         case O_SCOPE: o.scope = optarg; break;
-        case O_TOKEN: o.token = optarg; break;
         case O_HINT: o.token_type_hint = optarg; break;
         case O_PARAM: {
             const char *eq = strchr(optarg, '=');
@@ -478,17 +745,44 @@ int main(int argc, char **argv) {
         case O_VERSION: printf("tokenkit %s\n", tokenkit_version()); goto done;
         default: result = usage_error("unknown option or missing value"); goto done;
         }
+        if (secret && (opt == O_CODE_FILE || opt == O_REFRESH_FILE || opt == O_TOKEN_FILE)) {
+            if (secret->path) {
+                snprintf(message, sizeof message, "%s given twice", secret->file_flag);
+                result = usage_error(message);
+                goto done;
+            }
+            secret->path = optarg;
+        } else if (secret) {
+            if (secret->from_flag) {
+                wipe(optarg, strlen(optarg));
+                snprintf(message, sizeof message, "%s given twice", secret->flag);
+                result = usage_error(message);
+                goto done;
+            }
+            secret->from_flag = copy_secret(optarg, &secret->from_flag_size);
+            wipe(optarg, strlen(optarg)); /* our copy only: gone from `ps` from now on */
+            if (!secret->from_flag) { result = EXIT_INTERNAL; goto done; }
+        }
     }
     if (!o.command) { result = usage_error("missing command (see tokenkit --help)"); goto done; }
     if (optind < argc) { result = usage_error("unexpected argument after the options"); goto done; }
     if (!is_command(o.command)) { result = usage_error("unknown command (see tokenkit --help)"); goto done; }
-    const char *problem = missing(&o);
+    const char *problem = settle_secrets(o.command, secrets, S_COUNT);
+    if (problem) { result = usage_error(problem); goto done; }
+    o.code = secrets[S_CODE].value;
+    o.refresh_token = secrets[S_REFRESH].value;
+    o.token = secrets[S_TOKEN].value;
+    problem = missing(&o);
     if (problem) { result = usage_error(problem); goto done; }
     if (o.secret_from_flag)
         fprintf(stderr, "tokenkit: warning: --client-secret is visible to other users of this machine; "
                         "use TOKENKIT_CLIENT_SECRET instead\n");
     else
         o.client_secret = getenv("TOKENKIT_CLIENT_SECRET");
+    for (size_t i = 0; i < S_COUNT; i++)
+        if (secrets[i].on_command_line)
+            fprintf(stderr, "tokenkit: warning: %s is visible to other users of this machine; use %s or %s instead\n",
+                    secrets[i].flag, secrets[i].env, secrets[i].file_flag);
     if ((o.auth_method && !strcmp(o.auth_method, "none")) || !strcmp(o.command, "discover")) {
         o.client_secret = NULL;
         if (!o.auth_method) o.auth_method = "none";
@@ -498,13 +792,20 @@ int main(int argc, char **argv) {
     }
     if (tokenkit_abi_version() != TOKENKIT_ABI_VERSION) {
         fprintf(stderr, "tokenkit: libtokenkit has ABI %u, this program needs %d\n", tokenkit_abi_version(), TOKENKIT_ABI_VERSION);
-        return EXIT_INTERNAL;
+        result = EXIT_INTERNAL;
+        goto done;
     }
     o.cancel = tokenkit_cancel_new();
-    if (!o.cancel) return EXIT_INTERNAL;
+    if (!o.cancel) { result = EXIT_INTERNAL; goto done; }
     watch_signals(o.cancel);
     result = run(&o);
     tokenkit_cancel_free(o.cancel);
 done:
+    fflush(stdout); /* stdio's buffer may hold the token response: out before the copies go */
+    for (size_t i = 0; i < S_COUNT; i++) {
+        free_secret(secrets[i].from_flag, secrets[i].from_flag_size);
+        free_secret(secrets[i].value, secrets[i].value_size);
+    }
+    free_secret(secret_flag_copy, secret_flag_size);
     return result;
 }

@@ -16,7 +16,6 @@ use super::tokenkit_status;
 use crate::client::Client;
 use crate::device::DeviceAuthorization;
 use crate::error::Error;
-use crate::options::{DeviceOptions, RequestOptions};
 
 /// A token client: one authorization server, one set of credentials, one pool of keep-alive
 /// connections. Made by tokenkit_client_new(), owned by the caller, freed with
@@ -71,8 +70,7 @@ pub unsafe extern "C" fn tokenkit_client_exchange_code(
         let client = required_ref(client, "client")?;
         let code = required_str(code, "code")?;
         required_out(out, "out")?;
-        let default = RequestOptions::default();
-        let token = client.inner.exchange_code(code, tokenkit_request_options::of(options, &default))?;
+        let token = client.inner.exchange_code(code, tokenkit_request_options::of(options))?;
         give(out, tokenkit_token(token));
         Ok(())
     })
@@ -94,8 +92,7 @@ pub unsafe extern "C" fn tokenkit_client_refresh(
         let client = required_ref(client, "client")?;
         let refresh_token = required_str(refresh_token, "refresh_token")?;
         required_out(out, "out")?;
-        let default = RequestOptions::default();
-        let token = client.inner.refresh(refresh_token, tokenkit_request_options::of(options, &default))?;
+        let token = client.inner.refresh(refresh_token, tokenkit_request_options::of(options))?;
         give(out, tokenkit_token(token));
         Ok(())
     })
@@ -114,8 +111,7 @@ pub unsafe extern "C" fn tokenkit_client_client_credentials(
     ffi_boundary!(err, {
         let client = required_ref(client, "client")?;
         required_out(out, "out")?;
-        let default = RequestOptions::default();
-        let token = client.inner.client_credentials(tokenkit_request_options::of(options, &default))?;
+        let token = client.inner.client_credentials(tokenkit_request_options::of(options))?;
         give(out, tokenkit_token(token));
         Ok(())
     })
@@ -136,8 +132,7 @@ pub unsafe extern "C" fn tokenkit_client_revoke(
     ffi_boundary!(err, {
         let client = required_ref(client, "client")?;
         let token = required_str(token, "token")?;
-        let default = RequestOptions::default();
-        client.inner.revoke(token, tokenkit_request_options::of(options, &default))
+        client.inner.revoke(token, tokenkit_request_options::of(options))
     })
 }
 
@@ -155,8 +150,7 @@ pub unsafe extern "C" fn tokenkit_client_introspect(
         let client = required_ref(client, "client")?;
         let token = required_str(token, "token")?;
         required_out(out, "out")?;
-        let default = RequestOptions::default();
-        let introspection = client.inner.introspect(token, tokenkit_request_options::of(options, &default))?;
+        let introspection = client.inner.introspect(token, tokenkit_request_options::of(options))?;
         give(out, tokenkit_introspection::new(introspection));
         Ok(())
     })
@@ -177,8 +171,7 @@ pub unsafe extern "C" fn tokenkit_client_authorization_request(
     ffi_boundary!(err, {
         let client = required_ref(client, "client")?;
         required_out(out, "out")?;
-        let default = RequestOptions::default();
-        let request = client.inner.authorization_request(tokenkit_request_options::of(options, &default))?;
+        let request = client.inner.authorization_request(tokenkit_request_options::of(options))?;
         give(out, tokenkit_authorization::new(request));
         Ok(())
     })
@@ -234,8 +227,7 @@ pub unsafe extern "C" fn tokenkit_client_device_authorize(
     ffi_boundary!(err, {
         let client = required_ref(client, "client")?;
         required_out(out, "out")?;
-        let default = DeviceOptions::default();
-        let authorization = client.inner.device_authorize(tokenkit_device_options::of(options, &default))?;
+        let authorization = client.inner.device_authorize(tokenkit_device_options::of(options))?;
         give(out, tokenkit_device_authorization::new(authorization));
         Ok(())
     })
@@ -258,8 +250,7 @@ pub unsafe extern "C" fn tokenkit_client_device_poll(
         let client = required_ref(client, "client")?;
         let authorization = required_ref(authorization, "authorization")?;
         required_out(out, "out")?;
-        let default = DeviceOptions::default();
-        let token = client.inner.device_poll(&authorization.inner, tokenkit_device_options::of(options, &default))?;
+        let token = client.inner.device_poll(&authorization.inner, tokenkit_device_options::of(options))?;
         give(out, tokenkit_token(token));
         Ok(())
     })

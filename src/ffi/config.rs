@@ -9,7 +9,6 @@ use super::options::tokenkit_request_options;
 use super::{owned_c_string, tokenkit_status};
 use crate::config::{AuthMethod, ClientConfig, Endpoint, RevocationStyle};
 use crate::error::{Error, Result};
-use crate::options::RequestOptions;
 use crate::retry::RetryPolicy;
 
 /// Client authentication methods (RFC 6749 §2.3.1). Numbers are fixed and never reused.
@@ -340,8 +339,7 @@ pub unsafe extern "C" fn tokenkit_config_discover(
 ) -> tokenkit_status {
     ffi_boundary!(err, {
         let issuer = required_str(issuer, "issuer")?;
-        let default = RequestOptions::default();
-        let options = tokenkit_request_options::of(options, &default);
+        let options = tokenkit_request_options::of(options);
         with_config(config, |c| {
             let metadata = c.discover(issuer, options)?;
             if !metadata_json.is_null() {

@@ -3,7 +3,7 @@
 //! converts and forwards to the core's options type, where the rule for the value lives.
 
 use libc::{c_char, c_void};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use super::boundary::{ffi_boundary, free_handle, millis, required_mut, required_ref, required_str};
 use super::cancel::tokenkit_cancel;
@@ -32,8 +32,9 @@ pub struct tokenkit_request_options {
 
 impl tokenkit_request_options {
     /// The options behind an optional handle; NULL means the defaults.
-    pub(crate) unsafe fn of(ptr: *const tokenkit_request_options, default: &RequestOptions) -> &RequestOptions {
-        ptr.as_ref().map_or(default, |o| &o.inner)
+    pub(crate) unsafe fn of<'a>(ptr: *const tokenkit_request_options) -> &'a RequestOptions {
+        static DEFAULT: LazyLock<RequestOptions> = LazyLock::new(RequestOptions::default);
+        ptr.as_ref().map_or(&*DEFAULT, |o| &o.inner)
     }
 }
 
@@ -305,8 +306,10 @@ pub struct tokenkit_device_options {
 }
 
 impl tokenkit_device_options {
-    pub(crate) unsafe fn of(ptr: *const tokenkit_device_options, default: &DeviceOptions) -> &DeviceOptions {
-        ptr.as_ref().map_or(default, |o| &o.inner)
+    /// The options behind an optional handle; NULL means the defaults.
+    pub(crate) unsafe fn of<'a>(ptr: *const tokenkit_device_options) -> &'a DeviceOptions {
+        static DEFAULT: LazyLock<DeviceOptions> = LazyLock::new(DeviceOptions::default);
+        ptr.as_ref().map_or(&*DEFAULT, |o| &o.inner)
     }
 }
 

@@ -11,8 +11,7 @@ use super::interrupt::Interruptible;
 use super::policy::is_loopback_url;
 use super::resolve::ClientResolver;
 use super::wipe::Wiping;
-use super::{map_io_error, map_ureq_error, HttpRequest, HttpResponse, Transport};
-use crate::config::ClientConfig;
+use super::{map_io_error, map_ureq_error, HttpRequest, HttpResponse, Settings, Transport};
 use crate::error::Result;
 
 /// The operating system's trust store, read once per process and only when an https client is
@@ -38,9 +37,9 @@ pub(crate) struct UreqTransport {
 }
 
 impl UreqTransport {
-    pub(crate) fn new(config: &ClientConfig) -> UreqTransport {
+    pub(crate) fn new(config: &Settings<'_>) -> UreqTransport {
         let mut roots: Vec<Certificate<'static>> = native_roots().to_vec();
-        roots.extend(config.extra_root_certs().iter().map(|der| Certificate::from_der(der).to_owned()));
+        roots.extend(config.extra_root_certs.iter().map(|der| Certificate::from_der(der).to_owned()));
         // Without any OS store (a bare container) fall back to the bundled Mozilla roots.
         let root_certs = if roots.is_empty() { RootCerts::WebPki } else { RootCerts::Specific(Arc::new(roots)) };
         let tls = TlsConfig::builder().root_certs(root_certs).build();
@@ -51,10 +50,10 @@ impl UreqTransport {
             .max_redirects(0)
             // 4xx bodies carry the OAuth error; the response reader judges the status.
             .http_status_as_error(false)
-            .timeout_connect(Some(config.connect_timeout()))
-            .max_idle_connections_per_host(config.max_idle_per_host())
-            .max_idle_connections(config.max_idle_per_host().max(10) * 4)
-            .user_agent(config.user_agent())
+            .timeout_connect(Some(config.connect_timeout))
+            .max_idle_connections_per_host(config.max_idle_per_host)
+            .max_idle_connections(config.max_idle_per_host.max(10) * 4)
+            .user_agent(config.user_agent)
             .accept("application/json")
             .build();
         let resolver = ClientResolver::default();
@@ -70,7 +69,7 @@ impl UreqTransport {
         UreqTransport {
             agent,
             env_proxy: ureq::Proxy::try_from_env(),
-            max_response_bytes: config.max_response_bytes(),
+            max_response_bytes: config.max_response_bytes,
             resolver,
         }
     }

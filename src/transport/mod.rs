@@ -90,6 +90,16 @@ pub(crate) struct HttpRequest<'a> {
     pub timeout: Duration,
 }
 
+/// What the HTTP layer takes from a client's config (the config owns the rules for each value).
+pub(crate) struct Settings<'a> {
+    pub connect_timeout: Duration,
+    pub max_idle_per_host: usize,
+    pub user_agent: &'a str,
+    /// DER certificates trusted on top of the operating system's store.
+    pub extra_root_certs: &'a [Vec<u8>],
+    pub max_response_bytes: u64,
+}
+
 /// The seam between the client and HTTP: everything above it (policy, auth, retry, deadline,
 /// parsing) is the client's, everything below is the implementation's.
 pub(crate) trait Transport: Send + Sync {

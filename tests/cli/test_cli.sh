@@ -4,25 +4,95 @@
 set -uo pipefail
 bin=$1/tokenkit
 server=${TOKENKIT_TEST_SERVER:?}
-out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+out=$(mktemp) err=$(mktemp) secret_file=$(mktemp)
+trap 'rm -f "$out" "$err" "$secret_file"' EXIT
 source "$(dirname "$0")/expect.sh"
 
 export TOKENKIT_CLIENT_SECRET=demo-secret
 base=(--token-url "$server/token" --client-id demo-client)
 
-expect 0 "exchange" -- "$bin" exchange "${base[@]}" --code "code-cli-$$-1"
+expect 0 "exchange" -- env TOKENKIT_CODE="code-cli-$$-1" "$bin" exchange "${base[@]}"
 check "exchange prints the token JSON" grep -q '"access_token":"at-' "$out"
 check "exchange prints nothing on stderr" test ! -s "$err"
 rt=$(sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p' "$out")
 
-expect 3 "reused code" -- "$bin" exchange "${base[@]}" --code "code-cli-$$-1"
+expect 3 "reused code" -- env TOKENKIT_CODE="code-cli-$$-1" "$bin" exchange "${base[@]}"
 check "reused code names invalid_grant" grep -q '^tokenkit: oauth_error: invalid_grant: authorization code was already used (HTTP 400)$' "$err"
 check "one line on stderr" test "$(wc -l < "$err")" = 1
 check "nothing on stdout on failure" test ! -s "$out"
 
 expect 0 "refresh" -- "$bin" refresh "${base[@]}" --refresh-token "$rt" --scope read
 check "refresh prints a token" grep -q '"access_token":"at-' "$out"
+check "--refresh-token warns, once" test "$(grep -c '^tokenkit: warning: --refresh-token is visible to other users' "$err")" = 1
+check "the warning does not show the token" bash -c "! grep -qF -- '$rt' '$err'"
+
+# The code and the tokens off the command line: from the environment, a file, or stdin.
+expect 0 "refresh token from TOKENKIT_REFRESH_TOKEN" -- env TOKENKIT_REFRESH_TOKEN="$rt" "$bin" refresh "${base[@]}"
+check "refresh token from the environment used" grep -q '"access_token":"at-' "$out"
+check "no warning for the environment" test ! -s "$err"
+printf '%s\n' "$rt" >"$secret_file"
+expect 0 "refresh token from a file" -- "$bin" refresh "${base[@]}" --refresh-token-file "$secret_file"
+check "refresh token from a file used" grep -q '"access_token":"at-' "$out"
+check "no warning for a file" test ! -s "$err"
+expect 0 "refresh token from stdin" -- "$bin" refresh "${base[@]}" --refresh-token-file - <<<"$rt"
+check "refresh token from stdin used" grep -q '"access_token":"at-' "$out"
+check "no warning for stdin" test ! -s "$err"
+expect 3 "refresh token from a file, kept whole" -- "$bin" refresh "${base[@]}" --refresh-token-file - <<<"$rt$rt"
+expect 2 "--refresh-token and TOKENKIT_REFRESH_TOKEN" -- env TOKENKIT_REFRESH_TOKEN="$rt" "$bin" refresh "${base[@]}" \
+  --refresh-token "$rt"
+check "both ways named" grep -q '^tokenkit: invalid_argument: --refresh-token and TOKENKIT_REFRESH_TOKEN both give' "$err"
+check "both ways: nothing sent" test ! -s "$out"
+expect 2 "--refresh-token-file and TOKENKIT_REFRESH_TOKEN" -- env TOKENKIT_REFRESH_TOKEN="$rt" "$bin" refresh \
+  "${base[@]}" --refresh-token-file "$secret_file"
+check "file and variable named" grep -q -- '--refresh-token-file and TOKENKIT_REFRESH_TOKEN both give' "$err"
+expect 2 "--refresh-token and --refresh-token-file" -- "$bin" refresh "${base[@]}" --refresh-token-file - \
+  --refresh-token "$rt" <<<"$rt"
+check "flag and file named" grep -q -- '--refresh-token and --refresh-token-file both give' "$err"
+expect 2 "empty refresh token file" -- "$bin" refresh "${base[@]}" --refresh-token-file - <<<""
+check "empty value refused" grep -q 'the refresh token is empty' "$err"
+expect 2 "unreadable refresh token file" -- "$bin" refresh "${base[@]}" --refresh-token-file /nonexistent/rt
+expect 2 "a secret the command does not take" -- "$bin" refresh "${base[@]}" --refresh-token-file "$secret_file" --token t
+expect 0 "code from a file" -- "$bin" exchange "${base[@]}" --code-file - <<<"code-cli-$$-6"
+check "no warning for --code-file" test ! -s "$err"
+expect 3 "code as an argument" -- "$bin" exchange "${base[@]}" --code "code-cli-$$-6"
+check "--code warns" grep -q '^tokenkit: warning: --code is visible to other users' "$err"
+at=$(sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p' <(env TOKENKIT_CODE="code-cli-$$-7" "$bin" exchange "${base[@]}"))
+expect 0 "token from TOKENKIT_TOKEN" -- env TOKENKIT_TOKEN="$at" "$bin" introspect "${base[@]}" \
+  --introspection-url "$server/introspect"
+check "introspected the token from the environment" grep -q '"active":true' "$out"
+printf '%s\n' "$at" >"$secret_file"
+expect 0 "token from a file" -- "$bin" revoke "${base[@]}" --revocation-url "$server/revoke" --token-file "$secret_file"
+check "revoke with a file: no warning" test "$(cat "$err")" = "tokenkit: revoked"
+expect 0 "token as an argument" -- "$bin" introspect "${base[@]}" --introspection-url "$server/introspect" --token "$at"
+check "--token warns" grep -q '^tokenkit: warning: --token is visible to other users' "$err"
+check "revoked token inactive" grep -q '"active":false' "$out"
+
+# A hostile server's control characters never reach the terminal raw.
+expect 3 "control characters in error_description" -- "$bin" exchange --token-url "$server/fault/control-chars" \
+  --client-id demo-client --code-file - <<<c
+check "control characters escaped" grep -qF 'invalid_grant: \x1b[2J\x0d\x0aforged line\x07\x7f\u{9b}31m (HTTP 400)' "$err"
+check "no ESC, CR, BEL or DEL on stderr" bash -c "! LC_ALL=C grep -q \$'[\\x1b\\r\\x07\\x7f]' '$err'"
+check "no C1 CSI on stderr" bash -c "! LC_ALL=C grep -q \$'\\xc2\\x9b' '$err'"
+check "one line on stderr, none forged" test "$(wc -l <"$err")" = 1
+expect 3 "control characters in the device flow" -- "$bin" device --token-url "$server/fault/control-chars" \
+  --device-url "$server/fault/control-chars-device" --client-id public-client --auth-method none
+check "device prompt escaped" grep -qF 'visit http://127.0.0.1/device\x1b]0;owned\x07 and enter the code: \x1b[2JUSER\x0dCODE' "$err"
+check "device: no ESC, CR or C1 on stderr" bash -c "! LC_ALL=C grep -q \$'[\\x1b\\r\\x07]\\|\\xc2\\x9b' '$err'"
+check "device: three lines on stderr" test "$(wc -l <"$err")" = 3
+expect 0 "control characters in a token response" -- "$bin" exchange --token-url "$server/fault/control-chars-token" \
+  --client-id demo-client --code-file - <<<c
+check "token JSON on one line, escaped" grep -qxF '{"access_token":"ctl-mock", "token_type":"Bearer", "note":"a\u007fb\u009b2Jc"}' "$out"
+check "token JSON: no CR, tab, DEL or C1" bash -c "! LC_ALL=C grep -q \$'[\\r\\t\\x7f]\\|\\xc2\\x9b' '$out'"
+check "token JSON still valid, same value" test "$(jq -r .note "$out")" = $'a\x7fb\u009b2Jc'
+
+# --attempt-timeout-ms bounds one attempt, --timeout-ms the whole call.
+start=$(date +%s%N)
+expect 4 "attempt timeout" -- "$bin" exchange --token-url "$server/fault/hang" --client-id demo-client --code-file - \
+  --timeout-ms 20000 --attempt-timeout-ms 500 <<<c
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "attempt timeout named" grep -q '^tokenkit: timeout' "$err"
+check "attempt timeout ended the attempt ($ms ms)" test "$ms" -lt 5000
+expect 2 "bad attempt timeout" -- "$bin" exchange "${base[@]}" --code-file - --attempt-timeout-ms 0 <<<c
 expect 0 "client-credentials" -- "$bin" client-credentials "${base[@]}" --scope "read write"
 check "scope echoed" grep -q '"scope":"read write"' "$out"
 expect 0 "basic auth" -- env TOKENKIT_CLIENT_SECRET='basic secret:+&/é' "$bin" client-credentials \
@@ -91,6 +161,9 @@ if [ "$got" = 7 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); ech
 expect 0 "help" -- "$bin" --help
 check "help documents exit statuses" grep -q '6  insecure URL refused' "$out"
 check "help documents the secret variable" grep -q 'TOKENKIT_CLIENT_SECRET' "$out"
+check "help documents the token variables" grep -q 'TOKENKIT_REFRESH_TOKEN' "$out"
+check "help documents --refresh-token-file" grep -q -- '--refresh-token-file PATH' "$out"
+check "help documents --attempt-timeout-ms" grep -q -- '--attempt-timeout-ms N' "$out"
 expect 0 "version" -- "$bin" --version
 
 # The C and C++ samples.

@@ -130,6 +130,31 @@ const CANNED: &[Canned] = &[
         Some(("Allow", "GET")),
     ),
     ("500-json", 500, JSON, r#"{"error":"server_error"}"#, None),
+    // A hostile server's terminal escapes: ESC (clear screen, set title), CR/LF (a forged line),
+    // BEL, DEL and the C1 CSI U+009B, as JSON escapes in the fields a client shows to a user...
+    (
+        "control-chars",
+        400,
+        JSON,
+        r#"{"error":"invalid_grant","error_description":"\u001b[2J\r\nforged line\u0007\u007f\u009b31m"}"#,
+        None,
+    ),
+    (
+        "control-chars-device",
+        200,
+        JSON,
+        r#"{"device_code":"dc-control-chars","user_code":"\u001b[2JUSER\rCODE","verification_uri":"http://127.0.0.1/device\u001b]0;owned\u0007","verification_uri_complete":"http://127.0.0.1/device?c=\r\nforged line\u009b2J","expires_in":30,"interval":1}"#,
+        None,
+    ),
+    // ...and raw in a token response: CR, LF and tab between tokens, DEL and U+009B inside a
+    // string (all valid JSON as sent).
+    (
+        "control-chars-token",
+        200,
+        JSON,
+        "{\"access_token\":\"ctl-mock\",\r\n\t\"token_type\":\"Bearer\",\r\"note\":\"a\u{7f}b\u{9b}2Jc\"}",
+        None,
+    ),
 ];
 
 const GZIP_JSON: &str =
@@ -433,6 +458,26 @@ mod tests {
         for bad in ["/held/2/k/token", "/held/2/1/a/b/token", "/held//1/k/token"] {
             assert!(parse_held(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn control_chars_are_valid_json() {
+        let body = |mode: &str| {
+            let &(_, _, _, body, _) = CANNED.iter().find(|(m, ..)| *m == mode).unwrap();
+            serde_json::from_str::<serde_json::Value>(body).unwrap()
+        };
+        let error = body("control-chars");
+        assert!(error["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("\u{1b}[2J\r\n"));
+        let device = body("control-chars-device");
+        assert!(device["verification_uri"]
+            .as_str()
+            .unwrap()
+            .contains('\u{1b}'));
+        let token = body("control-chars-token");
+        assert_eq!(token["note"], "a\u{7f}b\u{9b}2Jc");
     }
 
     #[test]

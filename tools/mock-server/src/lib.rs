@@ -76,6 +76,12 @@
 //! created            201 with a token        no-access-token 200 without access_token
 //! nul                NUL inside the token    not-object      a JSON array
 //! extra-fields       id_token, nested custom fields, scope
+//! control-chars      400 invalid_grant whose error_description holds ESC, CR, LF, BEL, DEL and
+//!                    U+009B (JSON-escaped): a hostile server's terminal escapes
+//! control-chars-device   a device authorization response (device_code dc-control-chars) with
+//!                    the same in user_code, verification_uri and verification_uri_complete
+//! control-chars-token    a token response with raw CR, LF and tab between tokens and raw DEL
+//!                    and U+009B inside a string
 //! ```
 //!
 //! Client authentication (token, device authorization, revocation, introspection):

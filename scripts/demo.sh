@@ -15,5 +15,5 @@ url=$(cat "$work/url")
 echo "local authorization server: $url"
 echo "exchanging code $code at $url/token as demo-client (client_secret_post, like the Nest sample)"
 echo
-TOKENKIT_CLIENT_SECRET=demo-secret "$root/target/cli/tokenkit" exchange \
-  --token-url "$url/token" --client-id demo-client --code "$code"
+TOKENKIT_CLIENT_SECRET=demo-secret TOKENKIT_CODE="$code" "$root/target/cli/tokenkit" exchange \
+  --token-url "$url/token" --client-id demo-client

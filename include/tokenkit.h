@@ -32,18 +32,6 @@
 #include <stdint.h>
 
 /**
- * Idle keep-alive connections kept per host: enough for 8 threads sharing one client.
- */
-#define DEFAULT_MAX_IDLE_PER_HOST 16
-
-/**
- * A token response is a few kilobytes; 1 MiB leaves room for huge id_tokens and nothing more.
- */
-#define DEFAULT_MAX_RESPONSE_BYTES (1 << 20)
-
-#define MAX_EXPIRES_IN (24 * 3600)
-
-/**
  * The ABI version this header describes: bumped whenever a function's signature, a type's layout
  * or a contract changes. Compare it with tokenkit_abi_version() at load time.
  */
@@ -437,8 +425,10 @@ void tokenkit_cancel_free(struct tokenkit_cancel *cancel);
 struct tokenkit_cancel *tokenkit_cancel_new(void);
 
 /**
- * Raises the flag: every call using it returns TOKENKIT_STATUS_CANCELLED within about 100 ms, also
- * in the middle of a request; calls started later fail at once. It stays raised. NULL is ignored.
+ * Raises the flag: every call using it returns TOKENKIT_STATUS_CANCELLED within about 100 ms while
+ * it waits for a server's answer, during retry waits and device polling; a connection being opened
+ * is given up when its connect timeout ends. Calls started later fail at once. It stays raised.
+ * NULL is ignored.
  * `cancel` is NULL or a live flag.
  */
 void tokenkit_cancel_trigger(const struct tokenkit_cancel *cancel);
@@ -990,8 +980,8 @@ void tokenkit_request_options_free(struct tokenkit_request_options *options);
 struct tokenkit_request_options *tokenkit_request_options_new(void);
 
 /**
- * Lets `cancel` stop the calls made with these options, within about 100 ms even mid-request. The
- * options keep their own reference to the flag. Returns OK or INVALID_ARGUMENT (NULL).
+ * Lets `cancel` stop the calls made with these options (see tokenkit_cancel_trigger() for how
+ * fast). The options keep their own reference to the flag. Returns OK or INVALID_ARGUMENT (NULL).
  */
 tokenkit_status tokenkit_request_options_set_cancel(struct tokenkit_request_options *options,
                                                     const struct tokenkit_cancel *cancel,
@@ -1147,7 +1137,8 @@ tokenkit_status tokenkit_source_options_set_on_change(struct tokenkit_source_opt
                                                       struct tokenkit_error **err);
 
 /**
- * Sets the refresh token a source starts from when it has no token (its first use refreshes),
+ * Sets the refresh token the source uses (instead of the token's own, if any; with no token, the
+ * first use refreshes),
  * copied and zeroized on free. Returns OK or INVALID_ARGUMENT (an empty one is refused by
  * tokenkit_source_new()).
  */
@@ -1204,8 +1195,9 @@ const char *tokenkit_status_name(int32_t status);
 
 /**
  * Frees a string that a tokenkit function handed out through a `char **` output, overwriting its
- * bytes with zeros first (it may hold a token). NULL is accepted. `s` must come from tokenkit and
- * not be freed yet; never pass it to free(), and never pass a borrowed `const char *` here.
+ * bytes with zeros first (it may hold a token). NULL is accepted. `s` must come from tokenkit, be
+ * unchanged (tokenkit wipes it; do not overwrite it yourself) and not be freed yet; never pass it
+ * to free(), and never pass a borrowed `const char *` here.
  * Thread-safe for distinct strings.
  */
 void tokenkit_string_free(char *s);

@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
-/// A cancellation flag another thread can raise to stop a call, within about 100 ms even in the
-/// middle of a request (see `RequestOptions::set_cancel`).
+/// A cancellation flag another thread can raise to stop a call: within about 100 ms while it waits
+/// for an answer, in retry waits and device polling; a connection being opened is given up at its
+/// connect timeout.
 #[derive(Debug, Default)]
 pub struct Cancel {
     cancelled: Mutex<bool>,

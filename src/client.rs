@@ -270,7 +270,7 @@ impl Client {
             let request = HttpRequest {
                 method: call.method,
                 url,
-                target: target.as_deref(),
+                target: target.as_ref().map(|t| t.as_str()),
                 authorization,
                 form_body,
                 timeout: self.config.attempt_timeout().map_or(left, |a| a.min(left)),
@@ -332,15 +332,22 @@ impl Client {
 /// left alone: it may rightly carry the refresh token that was sent. Only whole values are masked
 /// (see `find_value`), so a short parameter value cannot eat into a word such as `expired_token`.
 fn mask_echoes(response: &mut HttpResponse, secrets: &[&str]) {
-    let is_error = !(200..300).contains(&response.status) || find_value(&response.body, b"error", 0).is_some();
-    if !is_error {
+    let success = (200..300).contains(&response.status);
+    // The error code is a protocol word, never a secret: a value that is part of it is left alone.
+    let code = if success && find_value(&response.body, b"error", 0).is_none() {
+        None
+    } else {
+        crate::response::error_code(response)
+    };
+    if success && code.is_none() {
         return;
     }
-    // The error code is a protocol word, never a secret: a value that is part of it is left alone.
-    let code = crate::response::error_code(response).unwrap_or_default();
+    let code = code.unwrap_or_default();
     for secret in secrets.iter().filter(|s| s.len() >= MIN_MASKED_LEN && !code.contains(**s)) {
         let encoded: Zeroizing<String> = Zeroizing::new(form_urlencoded::byte_serialize(secret.as_bytes()).collect());
-        for needle in [secret.as_bytes(), encoded.as_bytes()] {
+        // JSON writers may escape '/' (PHP does by default).
+        let escaped = Zeroizing::new(secret.replace('/', "\\/"));
+        for needle in [secret.as_bytes(), encoded.as_bytes(), escaped.as_bytes()] {
             let mut from = 0;
             while let Some(at) = find_value(&response.body, needle, from) {
                 response.body[at..at + needle.len()].fill(b'*');
@@ -386,10 +393,12 @@ fn with_location(err: Error, what: &str, url: &Url) -> Error {
 /// `base` with one more path segment holding `segment` percent-encoded: every byte outside the
 /// unreserved set, dots included, so no value can change the path, query or fragment (a token
 /// `..` must not turn a DELETE of the token into a DELETE of the collection).
-fn with_segment(base: &Url, segment: &str) -> String {
+fn with_segment(base: &Url, segment: &str) -> Zeroizing<String> {
     let mut url = base.clone();
     url.set_query(None);
-    let mut target = url.as_str().trim_end_matches('/').to_owned();
+    let base_len = url.as_str().len() + base.query().map_or(0, str::len) + 2;
+    let mut target = Zeroizing::new(String::with_capacity(base_len + 3 * segment.len()));
+    target.push_str(url.as_str().trim_end_matches('/'));
     target.push('/');
     for &b in segment.as_bytes() {
         if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'~' {

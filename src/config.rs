@@ -111,13 +111,13 @@ impl Endpoint {
 }
 
 /// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default deadline of one call, retries included.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// A token response is a few kilobytes; 1 MiB leaves room for huge id_tokens and nothing more.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 20;
+pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 20;
 /// Idle keep-alive connections kept per host: enough for 8 threads sharing one client.
-pub const DEFAULT_MAX_IDLE_PER_HOST: usize = 16;
+pub(crate) const DEFAULT_MAX_IDLE_PER_HOST: usize = 16;
 
 /// The User-Agent tokenkit sends unless told otherwise.
 pub fn default_user_agent() -> String {

@@ -16,14 +16,14 @@ use crate::token::Token;
 use crate::transport::HttpResponse;
 
 /// RFC 8628 §3.2: poll every 5 seconds when the server names no interval.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 /// RFC 8628 §3.5: each `slow_down` adds 5 seconds to the interval.
-pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
+pub(crate) const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 /// Bounds on what a server may ask for: no busy polling, no waits or lifetimes past reason (and no
 /// arithmetic overflow on a hostile value).
-pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
-pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
-pub const MAX_EXPIRES_IN: u64 = 24 * 3600;
+pub(crate) const MIN_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const MAX_INTERVAL: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_EXPIRES_IN: u64 = 24 * 3600;
 
 /// A device authorization response (RFC 8628 §3.2).
 #[derive(Clone, Debug)]

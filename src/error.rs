@@ -235,7 +235,8 @@ const MIN_REDACTED_LEN: usize = 4;
 
 fn redact_text(text: &mut String, secrets: &[&str]) {
     for secret in secrets.iter().filter(|s| s.len() >= MIN_REDACTED_LEN) {
-        let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let encoded: zeroize::Zeroizing<String> =
+            zeroize::Zeroizing::new(form_urlencoded::byte_serialize(secret.as_bytes()).collect());
         for form in [*secret, encoded.as_str()] {
             if text.contains(form) {
                 let mut replaced = text.replace(form, "[redacted]");

@@ -18,7 +18,7 @@ use crate::secret::Secret;
 /// options.add_param("audience", "https://api.example.com")?;
 /// # Ok::<(), tokenkit::Error>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct RequestOptions {
     pub(crate) scope: Option<String>,
     pub(crate) redirect_uri: Option<String>,
@@ -79,7 +79,7 @@ impl RequestOptions {
         push_param(&mut self.params, name, value)
     }
 
-    /// A flag another thread can raise to stop the call, within about 100 ms even mid-request.
+    /// A flag another thread can raise to stop the call (see `Cancel`).
     pub fn set_cancel(&mut self, cancel: Arc<Cancel>) {
         self.cancel = Some(cancel);
     }
@@ -112,6 +112,47 @@ fn push_param(params: &mut Vec<(String, String)>, name: &str, value: &str) -> Re
     }
     params.push((name.to_owned(), value.to_owned()));
     Ok(())
+}
+
+/// Parameter names only: values may be assertions or other credentials.
+fn param_names(params: &[(String, String)]) -> Vec<&str> {
+    params.iter().map(|(n, _)| n.as_str()).collect()
+}
+
+impl std::fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestOptions")
+            .field("scope", &self.scope)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("code_verifier", &self.code_verifier)
+            .field("token_type_hint", &self.token_type_hint)
+            .field("params", &param_names(&self.params))
+            .field("cancel", &self.cancel.is_some())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SignInOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInOptions")
+            .field("port", &self.port)
+            .field("scope", &self.scope)
+            .field("params", &param_names(&self.params))
+            .field("timeout", &self.timeout)
+            .field("cancel", &self.cancel.is_some())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for DeviceOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceOptions")
+            .field("scope", &self.scope)
+            .field("params", &param_names(&self.params))
+            .field("pkce", &self.pkce)
+            .field("cancel", &self.cancel.is_some())
+            .finish()
+    }
 }
 
 // Parameter values may be assertions or other credentials.
@@ -153,7 +194,7 @@ pub(crate) fn check_code_verifier(verifier: &str) -> Result<()> {
 }
 
 /// The settings of a loopback sign-in (RFC 8252 §7.3).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SignInOptions {
     pub(crate) port: u16,
     pub(crate) scope: Option<String>,
@@ -200,7 +241,7 @@ impl SignInOptions {
 }
 
 /// The settings of one device flow (RFC 8628).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct DeviceOptions {
     pub(crate) scope: Option<String>,
     pub(crate) params: Vec<(String, String)>,

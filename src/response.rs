@@ -213,7 +213,14 @@ impl Fields {
 
     /// The fields as a JSON object text (for `raw` accessors of form bodies).
     pub(crate) fn to_json(&self) -> Zeroizing<String> {
-        Zeroizing::new(serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".to_owned()))
+        // Sized up front (escaping grows a string at most six-fold): no reallocation leaves a
+        // copy of a token behind.
+        let size: usize = self.0.iter().map(|(k, v)| 8 + 6 * (k.len() + v.as_str().map_or(32, str::len))).sum();
+        let mut buf = Zeroizing::new(Vec::with_capacity(size + 2));
+        if serde_json::to_writer(&mut *buf, &self.0).is_err() {
+            return Zeroizing::new("{}".to_owned());
+        }
+        Zeroizing::new(String::from_utf8(std::mem::take(&mut *buf)).unwrap_or_default())
     }
 }
 

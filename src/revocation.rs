@@ -28,6 +28,11 @@ impl Client {
                 self.send(&call, read)
             }
             RevocationStyle::NestDelete => {
+                // `.` and `..` are path steps to URL normalisers even when percent-encoded
+                // (WHATWG URL, RFC 3986 §6.2.2): such a token could DELETE the collection.
+                if token.bytes().all(|b| b == b'.') {
+                    return Err(Error::invalid_argument("a token of only dots cannot be revoked in a URL path"));
+                }
                 let call = Call {
                     target: Target::EndpointSegment(Endpoint::Revocation, token),
                     method: Method::Delete,

@@ -139,18 +139,18 @@ impl TokenSource {
     /// The state to persist: the current token, or just the refresh token.
     pub fn to_saved_json(&self) -> Zeroizing<String> {
         let state = self.read();
-        match (&state.token, &state.refresh_token) {
-            (Some(t), _) => t.to_saved_json(),
-            (None, refresh_token) => SavedToken {
-                access_token: None,
-                token_type: None,
-                expires_at: None,
-                refresh_token: refresh_token.as_ref().map(Secret::expose),
-                scope: None,
-                id_token: None,
-            }
-            .to_json(),
+        // The source's refresh token, not the token's: it may have been given on its own.
+        let refresh_token = state.refresh_token.as_ref().map(Secret::expose);
+        let token = state.token.as_ref();
+        SavedToken {
+            access_token: token.map(Token::access_token),
+            token_type: token.map(Token::token_type),
+            expires_at: token.and_then(Token::expires_at),
+            refresh_token,
+            scope: token.and_then(Token::scope),
+            id_token: token.and_then(Token::id_token),
         }
+        .to_json()
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {

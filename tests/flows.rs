@@ -207,3 +207,16 @@ fn device_flow_with_pkce_for_servers_that_require_it() {
     let token = client.device_flow(&options, &mut |_| Ok(())).unwrap();
     assert!(!token.access_token().is_empty());
 }
+
+#[test]
+fn a_source_saves_the_refresh_token_it_was_given() {
+    let server = server();
+    let client = Arc::new(client(&server, "/token"));
+    let token = tokenkit::Token::from_saved_json(r#"{"access_token":"a","expires_at":4102444800}"#).unwrap();
+    let source =
+        TokenSource::new(client, Some(token), Some(tokenkit::Secret::from("rt-given")), Duration::from_secs(60), None)
+            .unwrap();
+    let saved = source.to_saved_json();
+    let back = tokenkit::Token::from_saved_json(&saved).unwrap();
+    assert_eq!((back.access_token(), back.refresh_token()), ("a", Some("rt-given")));
+}

@@ -102,7 +102,11 @@ fn nest_delete_revocation_keeps_the_token_in_one_path_segment() {
     config.set_endpoint(tokenkit::Endpoint::Revocation, &format!("{}/oauth2/access_tokens", server.url())).unwrap();
     config.set_revocation_style(RevocationStyle::NestDelete);
     let client = Client::new(config).unwrap();
-    for token in ["..", ".", "a/b", "a?b#c", "%2e%2e"] {
+    // Dots alone are path steps to URL normalisers, even percent-encoded: refused before sending.
+    for token in ["..", "."] {
+        assert_eq!(client.revoke(token, &options()).unwrap_err().kind(), ErrorKind::InvalidArgument, "{token}");
+    }
+    for token in ["a/b", "a?b#c", "%2e%2e", "../x"] {
         let e = client.revoke(token, &options()).unwrap_err();
         assert_eq!(
             (e.kind(), e.http_status()),
@@ -111,7 +115,7 @@ fn nest_delete_revocation_keeps_the_token_in_one_path_segment() {
         );
     }
     assert_eq!(server.hits("/oauth2/access_tokens"), 0, "no token may turn into a DELETE of the collection");
-    assert_eq!(server.hits("/oauth2/access_tokens/<redacted>"), 5);
+    assert_eq!(server.hits("/oauth2/access_tokens/<redacted>"), 4);
     assert_eq!(client.revoke("", &options()).unwrap_err().kind(), ErrorKind::InvalidArgument);
     let real = Client::new(self::config(&server, "/token")).unwrap().exchange_code(&code(), &options()).unwrap();
     client.revoke(real.access_token(), &options()).unwrap();

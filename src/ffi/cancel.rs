@@ -25,8 +25,10 @@ pub extern "C" fn tokenkit_cancel_new() -> *mut tokenkit_cancel {
     })
 }
 
-/// Raises the flag: every call using it returns TOKENKIT_STATUS_CANCELLED within about 100 ms, also
-/// in the middle of a request; calls started later fail at once. It stays raised. NULL is ignored.
+/// Raises the flag: every call using it returns TOKENKIT_STATUS_CANCELLED within about 100 ms while
+/// it waits for a server's answer, during retry waits and device polling; a connection being opened
+/// is given up when its connect timeout ends. Calls started later fail at once. It stays raised.
+/// NULL is ignored.
 /// `cancel` is NULL or a live flag.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_cancel_trigger(cancel: *const tokenkit_cancel) {

@@ -115,8 +115,9 @@ pub extern "C" fn tokenkit_status_name(status: i32) -> *const c_char {
 }
 
 /// Frees a string that a tokenkit function handed out through a `char **` output, overwriting its
-/// bytes with zeros first (it may hold a token). NULL is accepted. `s` must come from tokenkit and
-/// not be freed yet; never pass it to free(), and never pass a borrowed `const char *` here.
+/// bytes with zeros first (it may hold a token). NULL is accepted. `s` must come from tokenkit, be
+/// unchanged (tokenkit wipes it; do not overwrite it yourself) and not be freed yet; never pass it
+/// to free(), and never pass a borrowed `const char *` here.
 /// Thread-safe for distinct strings.
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_string_free(s: *mut c_char) {
@@ -204,7 +205,10 @@ pub(crate) fn kept_ptr(value: &Option<KeptCString>) -> *const c_char {
 /// A new string for a `char **` output, freed by tokenkit_string_free(). Values that reach here
 /// hold no NUL (parsers refuse them); one that did would yield an error rather than a cut value.
 pub(crate) fn owned_c_string(value: &str) -> crate::error::Result<*mut c_char> {
-    CString::new(value)
+    // Room for the NUL up front: no reallocation leaves a copy of a secret behind.
+    let mut bytes = Vec::with_capacity(value.len() + 1);
+    bytes.extend_from_slice(value.as_bytes());
+    CString::new(bytes)
         .map(CString::into_raw)
         .map_err(|_| crate::error::Error::protocol("the value contains a NUL character"))
 }

@@ -122,8 +122,8 @@ pub unsafe extern "C" fn tokenkit_request_options_add_param(
     })
 }
 
-/// Lets `cancel` stop the calls made with these options, within about 100 ms even mid-request. The
-/// options keep their own reference to the flag. Returns OK or INVALID_ARGUMENT (NULL).
+/// Lets `cancel` stop the calls made with these options (see tokenkit_cancel_trigger() for how
+/// fast). The options keep their own reference to the flag. Returns OK or INVALID_ARGUMENT (NULL).
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_request_options_set_cancel(
     options: *mut tokenkit_request_options,
@@ -499,7 +499,8 @@ pub unsafe extern "C" fn tokenkit_source_options_set_on_change(
     })
 }
 
-/// Sets the refresh token a source starts from when it has no token (its first use refreshes),
+/// Sets the refresh token the source uses (instead of the token's own, if any; with no token, the
+/// first use refreshes),
 /// copied and zeroized on free. Returns OK or INVALID_ARGUMENT (an empty one is refused by
 /// tokenkit_source_new()).
 #[no_mangle]

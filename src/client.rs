@@ -120,7 +120,14 @@ impl Client {
 
     /// A client for requests that need no credentials (discovery, before the config is complete).
     pub(crate) fn unchecked(config: ClientConfig) -> Client {
-        let transport = Box::new(UreqTransport::new(&config.transport_settings()));
+        Client::unchecked_for(config, false)
+    }
+
+    /// As `unchecked`, for requests to URLs outside the config (`https` says whether any is https).
+    pub(crate) fn unchecked_for(config: ClientConfig, https: bool) -> Client {
+        let mut settings = config.transport_settings();
+        settings.tls |= https;
+        let transport = Box::new(UreqTransport::new(&settings));
         Client { config, transport }
     }
 

@@ -341,6 +341,7 @@ impl ClientConfig {
             user_agent: &self.user_agent,
             extra_root_certs: &self.extra_root_certs,
             max_response_bytes: self.max_response_bytes,
+            tls: self.endpoints.iter().flatten().any(|url| url.scheme() == "https"),
         }
     }
 

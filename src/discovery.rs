@@ -61,7 +61,7 @@ impl ClientConfig {
         if issuer_url.query().is_some() {
             return Err(Error::invalid_argument("issuer must not contain a query (RFC 8414 §2)"));
         }
-        let client = Client::unchecked(self.clone());
+        let client = Client::unchecked_for(self.clone(), issuer_url.scheme() == "https");
         let mut last_error = None;
         for candidate in well_known_urls(&issuer_url) {
             let url = check_endpoint(&candidate, "issuer")?;

@@ -170,3 +170,15 @@ fn tolerant_of_real_servers_answers() {
         assert!(!token.access_token().is_empty(), "{check}");
     }
 }
+
+#[test]
+fn https_with_an_extra_ca_and_refused_without_it() {
+    let server = Server::start(Options { tls: true, ..Options::default() }).unwrap();
+    let url = format!("{}/token", server.https_url().unwrap());
+    let mut config = ClientConfig::new(&url, "demo-client").unwrap().with_client_secret(SECRET);
+    let untrusted = Client::new(config.clone()).unwrap().exchange_code(&code(), &options()).unwrap_err();
+    assert_eq!(untrusted.kind(), ErrorKind::Tls, "{untrusted}");
+    config.add_ca_pem(server.ca_pem().unwrap().as_bytes()).unwrap();
+    let token = Client::new(config).unwrap().exchange_code(&code(), &options()).unwrap();
+    assert!(token.access_token().starts_with("tls-"));
+}

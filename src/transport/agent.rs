@@ -14,17 +14,60 @@ use super::wipe::Wiping;
 use super::{map_io_error, map_ureq_error, HttpRequest, HttpResponse, Settings, Transport};
 use crate::error::Result;
 
-/// The operating system's trust store, read once per process and only when an https client is
-/// made: a service that builds a client per tenant should not parse /etc/ssl a thousand times.
-fn native_roots() -> &'static [Certificate<'static>] {
-    static ROOTS: OnceLock<Vec<Certificate<'static>>> = OnceLock::new();
-    ROOTS.get_or_init(|| {
-        rustls_native_certs::load_native_certs()
-            .certs
-            .iter()
-            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
-            .collect()
-    })
+/// The operating system's trust store, read once per process and only when a client that speaks
+/// https is made: a service that builds a client per tenant should not parse /etc/ssl a thousand
+/// times, and a loopback-only program should not read it at all. Shared, not copied, by clients.
+fn native_roots() -> Arc<Vec<Certificate<'static>>> {
+    static ROOTS: OnceLock<Arc<Vec<Certificate<'static>>>> = OnceLock::new();
+    ROOTS.get_or_init(|| Arc::new(load_native_roots())).clone()
+}
+
+/// Bundles the major distributions ship: one file holds every root.
+const BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// One bundle file when there is one (`SSL_CERT_FILE`, else the system's): a single read instead
+/// of opening every file of a certificate directory. Otherwise the platform's store as
+/// rustls-native-certs finds it.
+fn load_native_roots() -> Vec<Certificate<'static>> {
+    let from_env = std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from);
+    let bundle = from_env.into_iter().chain(BUNDLES.iter().map(std::path::PathBuf::from)).find(|p| p.is_file());
+    if let Some(pem) = bundle.and_then(|path| std::fs::read(path).ok()) {
+        let roots: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert.to_owned()),
+                _ => None,
+            })
+            .collect();
+        if !roots.is_empty() {
+            return roots;
+        }
+    }
+    rustls_native_certs::load_native_certs()
+        .certs
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+        .collect()
+}
+
+/// The roots a client trusts: none of the system's unless it speaks https.
+fn root_certs(config: &Settings<'_>) -> RootCerts {
+    let native = if config.tls { native_roots() } else { Arc::new(Vec::new()) };
+    if config.extra_root_certs.is_empty() && !native.is_empty() {
+        return RootCerts::Specific(native);
+    }
+    let mut roots: Vec<Certificate<'static>> = native.to_vec();
+    roots.extend(config.extra_root_certs.iter().map(|der| Certificate::from_der(der).to_owned()));
+    // Without any OS store (a bare container) fall back to the bundled Mozilla roots.
+    if roots.is_empty() && config.tls {
+        RootCerts::WebPki
+    } else {
+        RootCerts::Specific(Arc::new(roots))
+    }
 }
 
 /// The ureq implementation of the seam.
@@ -38,11 +81,7 @@ pub(crate) struct UreqTransport {
 
 impl UreqTransport {
     pub(crate) fn new(config: &Settings<'_>) -> UreqTransport {
-        let mut roots: Vec<Certificate<'static>> = native_roots().to_vec();
-        roots.extend(config.extra_root_certs.iter().map(|der| Certificate::from_der(der).to_owned()));
-        // Without any OS store (a bare container) fall back to the bundled Mozilla roots.
-        let root_certs = if roots.is_empty() { RootCerts::WebPki } else { RootCerts::Specific(Arc::new(roots)) };
-        let tls = TlsConfig::builder().root_certs(root_certs).build();
+        let tls = TlsConfig::builder().root_certs(root_certs(config)).build();
         let agent_config = Agent::config_builder()
             .proxy(None)
             .tls_config(tls)

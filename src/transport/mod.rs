@@ -98,6 +98,8 @@ pub(crate) struct Settings<'a> {
     /// DER certificates trusted on top of the operating system's store.
     pub extra_root_certs: &'a [Vec<u8>],
     pub max_response_bytes: u64,
+    /// Whether any request may use https (the system's trust store is read only then).
+    pub tls: bool,
 }
 
 /// The seam between the client and HTTP: everything above it (policy, auth, retry, deadline,

@@ -18,7 +18,7 @@ VALGRIND := valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,
             --suppressions=tests/c/valgrind.supp
 WITH_SERVERS := scripts/with_servers.sh
 
-.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-go test-java example-go example-java example-c bench clean
+.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-go test-java example-go example-java example-c bench bench-build clean
 
 all: lib cli
 
@@ -131,9 +131,21 @@ example-java: lib
 example-c: cli
 	$(WITH_SERVERS) scripts/run_example.sh scripts/exchange_with_cli.sh
 
-bench: lib
-	$(CARGO) build --release --example bench
-	$(WITH_SERVERS) $(REL)/examples/bench
+# Not part of `make test`: tokenkit against plain ureq, Go's net/http and Java's HttpClient on a
+# local nginx, with syscalls, CPU, cached-token cost, cold start, RSS and library size; see
+# bench/run.sh (it starts and stops its own endpoint; BENCH_N, BENCH_ROUNDS, ... override counts).
+# Exit status 1 when a target of issue 12 is missed. bench-build only builds the programs.
+BENCH_OUT := target/bench
+bench: bench-build
+	bench/run.sh
+
+bench-build: lib cli
+	$(CARGO) build --release --manifest-path bench/Cargo.toml --target-dir $(BENCH_OUT)
+	cd bench/go && go build -o ../../$(BENCH_OUT)/go-bench .
+	cd bindings/java && mvn -q -B -ntp -Dstyle.color=never test-compile
+	@mkdir -p $(BENCH_OUT)/java
+	javac -Xlint:all -d $(BENCH_OUT)/java \
+	  -cp "bindings/java/target/classes:$$(cat bindings/java/target/classpath.txt)" bench/java/Bench.java
 
 # Secrets leave no residue: after every free, no canary secret is left in the process's writable
 # memory (http); over https the copies rustls keeps are counted and reported.
@@ -167,7 +179,11 @@ MIRI_TESTS ?= tests::parse::oauth_error_with_all_fields tests::parse::form_encod
               tests::parse::nul_inside_a_value tests::parse::expires_in_as_string \
               tests::parse::debug_output_redacts tests::parse::oauth_error_in_a_form_body
 test-miri:
-	MIRIFLAGS=-Zmiri-disable-isolation $(CARGO) +nightly miri test -p tokenkit --lib -- $(MIRI_TESTS)
+	@if ! $(CARGO) +nightly miri --version >/dev/null 2>&1; then \
+	  echo "test-miri: SKIPPED, Miri is not installed (rustup component add miri rust-src --toolchain nightly)"; \
+	else \
+	  MIRIFLAGS=-Zmiri-disable-isolation $(CARGO) +nightly miri test -p tokenkit --lib -- $(MIRI_TESTS); \
+	fi
 
 clean:
 	$(CARGO) clean

@@ -159,25 +159,30 @@ impl Transport for UreqTransport {
 }
 
 /// Reads a body into one buffer that grows without leaving copies behind: a token response is
-/// small, but each reallocation of a plain `Vec` would free a copy of the tokens unwiped.
+/// small, but each reallocation of a plain `Vec` would free a copy of the tokens unwiped. The
+/// bytes go straight into the buffer (sized from Content-Length, plus one byte so the end is seen
+/// without growing it), with no intermediate chunk to clear and wipe on every response.
 fn read_capped(mut reader: impl std::io::Read, length: Option<u64>, cap: u64) -> std::io::Result<Vec<u8>> {
-    let first = length.unwrap_or(4096).min(cap).min(1 << 20) as usize;
+    let first = length.map_or(4096, |l| l.saturating_add(1)).min(cap.saturating_add(1)).min(1 << 20) as usize;
     let mut body = zeroize::Zeroizing::new(Vec::with_capacity(first.max(256)));
-    let mut chunk = zeroize::Zeroizing::new([0u8; 4096]);
     loop {
-        let n = match reader.read(&mut chunk[..]) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if body.len() + n > body.capacity() {
-            let mut bigger = Vec::with_capacity((body.capacity() * 2).max(body.len() + n));
+        if body.len() == body.capacity() {
+            let mut bigger = Vec::with_capacity(body.capacity() * 2);
             bigger.extend_from_slice(&body);
             let mut old = std::mem::replace(&mut *body, bigger);
             zeroize::Zeroize::zeroize(&mut old);
         }
-        body.extend_from_slice(&chunk[..n]);
+        let filled = body.len();
+        let capacity = body.capacity();
+        body.resize(capacity, 0);
+        let read = reader.read(&mut body[filled..]);
+        body.truncate(filled + *read.as_ref().unwrap_or(&0));
+        match read {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(std::mem::take(&mut *body))
 }

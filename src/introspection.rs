@@ -3,7 +3,7 @@
 use crate::client::{Call, Client};
 use crate::config::Endpoint;
 use crate::error::{Error, Result};
-use crate::options::{RequestOptions, Setting};
+use crate::options::RequestOptions;
 use crate::response::{raw_json, read, Answer};
 use crate::retry::RetryRule;
 use crate::transport::HttpResponse;
@@ -35,16 +35,9 @@ pub struct Introspection {
 impl Client {
     /// Asks the server whether `token` is active (with the options' `token_type_hint`). Retried like other idempotent requests.
     pub fn introspect(&self, token: &str, options: &RequestOptions) -> Result<Introspection> {
-        options.only("introspection", &[Setting::TokenTypeHint])?;
-        let (token_type_hint, cancel) = (options.token_type_hint.as_deref(), options.cancel());
-        if token.is_empty() {
-            return Err(Error::invalid_argument("token is empty"));
-        }
-        let mut params = vec![("token", token)];
-        if let Some(hint) = token_type_hint.filter(|h| !h.is_empty()) {
-            params.push(("token_type_hint", hint));
-        }
-        let call = Call { cancel, ..Call::post(Endpoint::Introspection, &params, RetryRule::Transient) };
+        let params = options.token_params("introspection", token)?;
+        let call =
+            Call { cancel: options.cancel(), ..Call::post(Endpoint::Introspection, &params, RetryRule::Transient) };
         self.send(&call, parse_introspection)
     }
 }

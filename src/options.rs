@@ -88,6 +88,19 @@ impl RequestOptions {
         self.cancel.as_deref()
     }
 
+    /// The form of a request about one token (revocation, introspection): `token` and the
+    /// options' `token_type_hint` (RFC 7009 §2.1, RFC 7662 §2.1), after checking that only the
+    /// hint was set and that the token is not empty.
+    pub(crate) fn token_params<'a>(&'a self, call: &str, token: &'a str) -> Result<Vec<(&'static str, &'a str)>> {
+        self.only(call, &[Setting::TokenTypeHint])?;
+        if token.is_empty() {
+            return Err(Error::invalid_argument("token is empty"));
+        }
+        let mut params = vec![("token", token)];
+        params.extend(self.token_type_hint.as_deref().map(|hint| ("token_type_hint", hint)));
+        Ok(params)
+    }
+
     /// Fails when a setting was given that `call` does not use.
     pub(crate) fn only(&self, call: &str, allowed: &[Setting]) -> Result<()> {
         let given = [

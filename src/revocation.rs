@@ -3,7 +3,7 @@
 use crate::client::{Call, Client, Target};
 use crate::config::{Endpoint, RevocationStyle};
 use crate::error::{Error, Result};
-use crate::options::{RequestOptions, Setting};
+use crate::options::RequestOptions;
 use crate::response::{read_status, Answer};
 use crate::retry::RetryRule;
 use crate::transport::Method;
@@ -12,18 +12,11 @@ impl Client {
     /// Revokes `token`, with the options' `token_type_hint` (RFC 7009 §2.1). Any 2xx is success, whatever its body says (RFC 7009 §2.2: an invalid token is not an
     /// error). Retried on transport failures, 5xx and 429: revoking twice is harmless.
     pub fn revoke(&self, token: &str, options: &RequestOptions) -> Result<()> {
-        options.only("revocation", &[Setting::TokenTypeHint])?;
-        let (token_type_hint, cancel) = (options.token_type_hint.as_deref(), options.cancel());
-        if token.is_empty() {
-            return Err(Error::invalid_argument("token is empty"));
-        }
+        let params = options.token_params("revocation", token)?;
+        let cancel = options.cancel();
         let read = |r: &_| read_status(r, Answer::Revocation);
         match self.config().revocation_style() {
             RevocationStyle::Rfc7009 => {
-                let mut params = vec![("token", token)];
-                if let Some(hint) = token_type_hint.filter(|h| !h.is_empty()) {
-                    params.push(("token_type_hint", hint));
-                }
                 let call = Call { cancel, ..Call::post(Endpoint::Revocation, &params, RetryRule::Transient) };
                 self.send(&call, read)
             }

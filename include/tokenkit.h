@@ -297,7 +297,8 @@ typedef struct tokenkit_sign_in_options tokenkit_sign_in_options;
  * first.
  *
  * Functions: tokenkit_source_new, tokenkit_source_from_json, tokenkit_source_token,
- * tokenkit_source_access_token, tokenkit_source_refresh, tokenkit_source_to_json,
+ * tokenkit_source_access_token, tokenkit_source_access_token_copy,
+ * tokenkit_source_refresh, tokenkit_source_to_json,
  * tokenkit_source_free.
  */
 typedef struct tokenkit_source tokenkit_source;
@@ -574,8 +575,10 @@ tokenkit_status tokenkit_client_sign_in(const struct tokenkit_client *client,
                                         struct tokenkit_error **err);
 
 /**
- * Trusts every certificate in the PEM file at `path`, on top of the operating system's trust
- * store. The file is read now. Returns OK or INVALID_ARGUMENT (NULL, unreadable, no certificate).
+ * Trusts every certificate in the PEM file at `path`. Once a CA file is added the client trusts
+ * only the CA files it was given, not the operating system's store (as `curl --cacert` does);
+ * each call adds a file. The file is read now. Returns OK or INVALID_ARGUMENT (NULL, unreadable,
+ * no certificate).
  */
 tokenkit_status tokenkit_config_add_ca_file(struct tokenkit_config *config,
                                             const char *path,
@@ -1086,6 +1089,22 @@ tokenkit_status tokenkit_sign_in_options_set_timeout_ms(struct tokenkit_sign_in_
 tokenkit_status tokenkit_source_access_token(const struct tokenkit_source *source,
                                              char **out,
                                              struct tokenkit_error **err);
+
+/**
+ * As tokenkit_source_access_token(), but copied into the caller's buffer: no allocation and no
+ * string to free, for callers that ask for the token on every request. `*length` receives the
+ * access token's length in bytes (without the NUL). When `capacity` (not negative) is greater than that length,
+ * `buffer` receives the token and a terminating NUL; otherwise nothing of the token is written
+ * (`buffer[0]` is set to NUL when `capacity` > 0), never a truncated secret, and the caller asks
+ * again with a buffer of `*length` + 1 bytes. Returns as tokenkit_source_token(). The caller
+ * zeroizes its buffer when done with it. Thread-safe. `source` is NULL or live; `buffer` NULL
+ * (with `capacity` 0) or `capacity` writable bytes; `length` not NULL.
+ */
+tokenkit_status tokenkit_source_access_token_copy(const struct tokenkit_source *source,
+                                                  char *buffer,
+                                                  int64_t capacity,
+                                                  int64_t *length,
+                                                  struct tokenkit_error **err);
 
 /**
  * Frees a source. NULL is accepted. No call on it may be running.

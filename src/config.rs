@@ -309,14 +309,16 @@ impl ClientConfig {
         Ok(())
     }
 
-    /// Adds every certificate of a PEM file to the trusted roots. Fails when the file holds none.
+    /// Adds every certificate of a PEM file to the trusted roots, which then replace the system's
+    /// store. Fails when the file holds none.
     pub fn add_ca_file(&mut self, path: &str) -> Result<()> {
         let pem =
             std::fs::read(path).map_err(|e| Error::invalid_argument(format!("ca_file: cannot read {path}: {e}")))?;
         self.add_ca_pem(&pem).map_err(|e| Error::invalid_argument(format!("ca_file: {path}: {}", e.message())))
     }
 
-    /// Adds every certificate of PEM text to the trusted roots. Fails when it holds none.
+    /// Adds every certificate of PEM text to the trusted roots, which then replace the system's
+    /// store. Fails when it holds none.
     pub fn add_ca_pem(&mut self, pem: &[u8]) -> Result<()> {
         let mut found = Vec::new();
         for item in ureq::tls::parse_pem(pem) {

@@ -123,6 +123,21 @@ impl TokenSource {
         self.refresh_after(seen)
     }
 
+    /// Runs `f` on a fresh access token, refreshing first if needed. The cached path borrows the
+    /// token under the read lock: no clone of the token, no allocation, for callers that copy the
+    /// few bytes they need (the C layer's `tokenkit_source_access_token_copy`).
+    pub(crate) fn with_access_token<R>(&self, f: impl FnOnce(&str) -> R) -> Result<R> {
+        self.refuse_reentry()?;
+        let seen = {
+            let state = self.read();
+            match &state.token {
+                Some(t) if t.is_fresh(self.skew) => return Ok(f(t.access_token())),
+                _ => state.generation,
+            }
+        };
+        Ok(f(self.refresh_after(seen)?.access_token()))
+    }
+
     /// Refreshes now, whatever the expiry. Threads that ask together share one refresh.
     pub fn refresh(&self) -> Result<Token> {
         self.refuse_reentry()?;

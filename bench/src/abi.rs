@@ -66,6 +66,13 @@ extern "C" {
         out: *mut *mut tokenkit_token,
         err: *mut *mut tokenkit_error,
     ) -> i32;
+    fn tokenkit_source_access_token_copy(
+        s: *const tokenkit_source,
+        buffer: *mut c_char,
+        capacity: i64,
+        length: *mut i64,
+        err: *mut *mut tokenkit_error,
+    ) -> i32;
     fn tokenkit_source_access_token(
         s: *const tokenkit_source,
         out: *mut *mut c_char,
@@ -185,6 +192,19 @@ impl Source {
             tokenkit_token_free(token);
             len
         }
+    }
+
+    /// tokenkit_source_access_token_copy into a caller's buffer, as a C program asking on every
+    /// request would: no allocation, nothing to free.
+    pub fn access_token_copy(&self) -> usize {
+        let (mut buffer, mut length, mut err) = ([0 as c_char; 256], 0i64, ptr::null_mut());
+        // SAFETY: live source; the buffer holds 256 bytes.
+        unsafe {
+            let status = tokenkit_source_access_token_copy(self.0, buffer.as_mut_ptr(), 256, &mut length, &mut err);
+            check("source_access_token_copy", status, err);
+        }
+        assert!(length < 256, "the bench token fits");
+        length as usize
     }
 
     /// tokenkit_source_access_token + tokenkit_string_free.

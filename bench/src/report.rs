@@ -205,6 +205,11 @@ pub fn report(path: &str) -> i32 {
         }
         for r in found {
             let ns = r.num("ns").unwrap_or(f64::NAN);
+            // A language's other ways of getting the token are shown, not held to the target.
+            if r.get("target") == "false" {
+                println!("  {lang:<5}{:<48}{ns:>10.1} ns", r.get("call"));
+                continue;
+            }
             println!("  {lang:<5}{:<48}{ns:>10.1} ns   (target < {limit} ns)", r.get("call"));
             targets.add(
                 format!("cached token, {lang} {}: < {limit} ns", r.get("call")),

@@ -114,8 +114,8 @@ type Config struct {
 	Retry *RetryPolicy
 	// UserAgent defaults to "tokenkit/VERSION".
 	UserAgent string
-	// CAFiles are PEM files whose certificates are trusted on top of the system's trust store.
-	// They are read by NewClient.
+	// CAFiles are PEM files whose certificates the client trusts instead of the system's trust
+	// store (as tls.Config.RootCAs does). They are read by NewClient.
 	CAFiles []string
 	// MaxResponseBytes caps a response body (default 1 MiB). Negative values are refused.
 	MaxResponseBytes int64

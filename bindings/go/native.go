@@ -46,7 +46,9 @@ func check(call func(errp **C.tokenkit_error) C.tokenkit_status) error {
 	var native *C.tokenkit_error
 	status := call(&native)
 	if status == C.TOKENKIT_STATUS_OK {
-		C.tokenkit_error_free(native) // never written on success; freed anyway, as the header asks
+		if native != nil { // never written on success: no second cgo call on the hot path
+			C.tokenkit_error_free(native)
+		}
 		return nil
 	}
 	return errorFromNative(status, native)

@@ -192,6 +192,22 @@ func TestTokenSourceSaveAndLoad(t *testing.T) {
 		t.Errorf("forced refresh: %v %v", forced, err)
 	}
 
+	// AccessToken sizes its buffer from the last token: longer and shorter tokens come back whole.
+	for _, n := range []int{5, 63, 64, 65, 300, 3, 2000} {
+		long := strings.Repeat("a", n-1) + "z"
+		doc := fmt.Sprintf(`{"access_token":%q,"expires_at":4102444800}`, long)
+		ts, err := tokenkit.LoadTokenSource(other, []byte(doc), tokenkit.TokenSourceOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if at, err := ts.AccessToken(); err != nil || at != long {
+				t.Errorf("%d-byte access token: got %d bytes %v", n, len(at), err)
+			}
+		}
+		ts.Close()
+	}
+
 	_, err = tokenkit.LoadTokenSource(other, []byte("not json"), tokenkit.TokenSourceOptions{})
 	mustContain(t, "garbage", asError(t, err, tokenkit.InvalidArgument).Message, "not a JSON object")
 	_, err = tokenkit.LoadTokenSource(nil, saved, tokenkit.TokenSourceOptions{})

@@ -70,7 +70,7 @@ static const char USAGE[] =
     "  --client-id ID        the client id (required)\n"
     "  --auth-method M       post (default: client_secret_post), basic (client_secret_basic),\n"
     "                        or none (a public client, no secret)\n"
-    "  --ca-file PEM         also trust the CA certificates in this PEM file\n"
+    "  --ca-file PEM         trust the CA certificates in this PEM file (instead of the system's)\n"
     "  --timeout-ms N        the deadline of each call to the server, from the first attempt to the\n"
     "                        last byte of the answer, retries and the waits between them included\n"
     "                        (default 30000)\n"

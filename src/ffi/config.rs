@@ -247,8 +247,10 @@ pub unsafe extern "C" fn tokenkit_config_set_user_agent(
     ffi_boundary!(err, { with_config(config, |c| c.set_user_agent(required_str(user_agent, "user_agent")?)) })
 }
 
-/// Trusts every certificate in the PEM file at `path`, on top of the operating system's trust
-/// store. The file is read now. Returns OK or INVALID_ARGUMENT (NULL, unreadable, no certificate).
+/// Trusts every certificate in the PEM file at `path`. Once a CA file is added the client trusts
+/// only the CA files it was given, not the operating system's store (as `curl --cacert` does);
+/// each call adds a file. The file is read now. Returns OK or INVALID_ARGUMENT (NULL, unreadable,
+/// no certificate).
 #[no_mangle]
 pub unsafe extern "C" fn tokenkit_config_add_ca_file(
     config: *mut tokenkit_config,

@@ -8,7 +8,7 @@ use super::error::tokenkit_error;
 use super::options::{tokenkit_source_options, tokenkit_token_changed_fn};
 use super::token::tokenkit_token;
 use super::{owned_c_string, tokenkit_status};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::source::{OnChange, TokenSource, DEFAULT_SKEW};
 use crate::token::Token;
 
@@ -20,7 +20,8 @@ use crate::token::Token;
 /// first.
 ///
 /// Functions: tokenkit_source_new, tokenkit_source_from_json, tokenkit_source_token,
-/// tokenkit_source_access_token, tokenkit_source_refresh, tokenkit_source_to_json,
+/// tokenkit_source_access_token, tokenkit_source_access_token_copy,
+/// tokenkit_source_refresh, tokenkit_source_to_json,
 /// tokenkit_source_free.
 pub struct tokenkit_source {
     inner: TokenSource,
@@ -145,6 +146,47 @@ pub unsafe extern "C" fn tokenkit_source_access_token(
         let source = required_ref(source, "source")?;
         required_out(out, "out")?;
         *out = owned_c_string(source.inner.token()?.access_token())?;
+        Ok(())
+    })
+}
+
+/// As tokenkit_source_access_token(), but copied into the caller's buffer: no allocation and no
+/// string to free, for callers that ask for the token on every request. `*length` receives the
+/// access token's length in bytes (without the NUL). When `capacity` (not negative) is greater than that length,
+/// `buffer` receives the token and a terminating NUL; otherwise nothing of the token is written
+/// (`buffer[0]` is set to NUL when `capacity` > 0), never a truncated secret, and the caller asks
+/// again with a buffer of `*length` + 1 bytes. Returns as tokenkit_source_token(). The caller
+/// zeroizes its buffer when done with it. Thread-safe. `source` is NULL or live; `buffer` NULL
+/// (with `capacity` 0) or `capacity` writable bytes; `length` not NULL.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_source_access_token_copy(
+    source: *const tokenkit_source,
+    buffer: *mut c_char,
+    capacity: i64,
+    length: *mut i64,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, {
+        let source = required_ref(source, "source")?;
+        if length.is_null() {
+            return Err(Error::invalid_argument("length is NULL"));
+        }
+        let capacity = usize::try_from(capacity).map_err(|_| Error::invalid_argument("capacity is negative"))?;
+        if buffer.is_null() && capacity > 0 {
+            return Err(Error::invalid_argument("buffer is NULL"));
+        }
+        *length = source.inner.with_access_token(|token| {
+            let bytes = token.as_bytes();
+            if bytes.len() < capacity {
+                // SAFETY: the caller gives `capacity` writable bytes at `buffer`, more than
+                // `bytes.len()`, and the token's own bytes cannot overlap a caller's buffer.
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), buffer.cast::<u8>(), bytes.len());
+                *buffer.add(bytes.len()) = 0;
+            } else if capacity > 0 {
+                *buffer = 0;
+            }
+            i64::try_from(bytes.len()).unwrap_or(i64::MAX)
+        })?;
         Ok(())
     })
 }

@@ -54,21 +54,29 @@ fn load_native_roots() -> Vec<Certificate<'static>> {
         .collect()
 }
 
-/// The roots a client trusts: none of the system's unless it speaks https.
+/// The roots a client trusts. CA files given to the client replace the system's store, as
+/// `curl --cacert`, Go's `tls.Config.RootCAs` and Python's `verify=path` do: a private CA means
+/// "this server, through this CA", and a one-shot process then never reads /etc/ssl at all.
+/// Without them: the system's store, read only when the client speaks https.
 fn root_certs(config: &Settings<'_>) -> RootCerts {
-    let native = if config.tls { native_roots() } else { Arc::new(Vec::new()) };
-    if config.extra_root_certs.is_empty() && !native.is_empty() {
-        return RootCerts::Specific(native);
+    if !config.extra_root_certs.is_empty() {
+        let given = config.extra_root_certs.iter().map(|der| Certificate::from_der(der).to_owned()).collect();
+        return RootCerts::Specific(Arc::new(given));
     }
-    let mut roots: Vec<Certificate<'static>> = native.to_vec();
-    roots.extend(config.extra_root_certs.iter().map(|der| Certificate::from_der(der).to_owned()));
+    if !config.tls {
+        return RootCerts::Specific(Arc::new(Vec::new()));
+    }
+    let native = native_roots();
     // Without any OS store (a bare container) fall back to the bundled Mozilla roots.
-    if roots.is_empty() && config.tls {
+    if native.is_empty() {
         RootCerts::WebPki
     } else {
-        RootCerts::Specific(Arc::new(roots))
+        RootCerts::Specific(native)
     }
 }
+
+/// A connection's input buffer, which also caps the response headers.
+const BUFFER_BYTES: usize = 32 * 1024;
 
 /// The ureq implementation of the seam.
 pub(crate) struct UreqTransport {
@@ -92,6 +100,12 @@ impl UreqTransport {
             .timeout_connect(Some(config.connect_timeout))
             .max_idle_connections_per_host(config.max_idle_per_host)
             .max_idle_connections(config.max_idle_per_host.max(10) * 4)
+            // ureq's 128 KiB buffers per connection are zeroed when made and wiped (Wiping) when
+            // dropped: a quarter of a one-shot process's instructions. A token exchange needs
+            // far less: response headers up to 32 KiB (the cap below), small request bodies.
+            .input_buffer_size(BUFFER_BYTES)
+            .output_buffer_size(BUFFER_BYTES / 2)
+            .max_response_header_size(BUFFER_BYTES)
             .user_agent(config.user_agent)
             .accept("application/json")
             .build();

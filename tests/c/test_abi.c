@@ -1349,6 +1349,9 @@ static void test_failures_without_err(void) {
     CHECK(tokenkit_source_new(client, NULL, so, &source, NULL) == 0, "refresh-token source");
     FAILS(tokenkit_source_token(source, &token, NULL), TOKENKIT_STATUS_OAUTH_ERROR);
     FAILS(tokenkit_source_access_token(source, &s, NULL), TOKENKIT_STATUS_OAUTH_ERROR);
+    int64_t copied = -1;
+    FAILS(tokenkit_source_access_token_copy(source, NULL, 0, &copied, NULL), TOKENKIT_STATUS_OAUTH_ERROR);
+    CHECK(copied == -1, "access_token_copy wrote a length on failure");
     FAILS(tokenkit_source_refresh(source, &token, NULL), TOKENKIT_STATUS_OAUTH_ERROR);
     FAILS(tokenkit_source_to_json(source, NULL, NULL), TOKENKIT_STATUS_INVALID_ARGUMENT);
     FAILS(tokenkit_token_from_json("{\"access_token\":1}", &token, NULL), TOKENKIT_STATUS_INVALID_ARGUMENT);

@@ -716,6 +716,32 @@ static void test_token_source(void) {
     CHECK(stat_count("token_requests") == requests, "a fresh saved token made a request");
     tokenkit_string_free(at);
     at = NULL;
+    /* The copy into a caller's buffer: the token and its NUL when they fit, else only the length
+     * and an empty string (never a truncated secret). */
+    char buf[16];
+    int64_t len = -1;
+    memset(buf, 'x', sizeof buf);
+    CHECK(tokenkit_source_access_token_copy(loaded, buf, 9, &len, &err) == 0 && len == 8 && !strcmp(buf, "at-saved"),
+          "copy into 9 bytes: len %lld, %.9s, %s", (long long)len, buf, msg(err));
+    memset(buf, 'x', sizeof buf);
+    CHECK(tokenkit_source_access_token_copy(loaded, buf, 8, &len, &err) == 0 && len == 8 && buf[0] == 0 && buf[1] == 'x',
+          "copy into 8 bytes wrote part of the token: len %lld", (long long)len);
+    CHECK(tokenkit_source_access_token_copy(loaded, NULL, 0, &len, &err) == 0 && len == 8, "length only: %lld", (long long)len);
+    s = tokenkit_source_access_token_copy(loaded, NULL, 4, &len, &err);
+    CHECK(s == TOKENKIT_STATUS_INVALID_ARGUMENT, "NULL buffer with capacity 4: %s", tokenkit_status_name(s));
+    tokenkit_error_free(err);
+    err = NULL;
+    s = tokenkit_source_access_token_copy(loaded, buf, -1, &len, &err);
+    CHECK(s == TOKENKIT_STATUS_INVALID_ARGUMENT, "capacity -1: %s", tokenkit_status_name(s));
+    tokenkit_error_free(err);
+    err = NULL;
+    s = tokenkit_source_access_token_copy(loaded, buf, sizeof buf, NULL, &err);
+    CHECK(s == TOKENKIT_STATUS_INVALID_ARGUMENT, "NULL length: %s", tokenkit_status_name(s));
+    tokenkit_error_free(err);
+    err = NULL;
+    s = tokenkit_source_access_token_copy(NULL, buf, sizeof buf, &len, NULL);
+    CHECK(s == TOKENKIT_STATUS_INVALID_ARGUMENT, "NULL source: %s", tokenkit_status_name(s));
+    CHECK(stat_count("token_requests") == requests, "copying a fresh saved token made a request");
     tokenkit_source_free(loaded);
     loaded = NULL;
 
@@ -739,6 +765,16 @@ static void test_token_source(void) {
           "skew 40 s refreshes a token with 30 s left: %s", msg(err));
     tokenkit_string_free(at);
     at = NULL;
+    tokenkit_source_free(bare);
+    /* The copy refreshes as the other accessors do. */
+    s = tokenkit_source_new(client2, short_lived, so, &bare, &err);
+    requests = stat_count("token_requests");
+    char fresh[256] = "";
+    int64_t fresh_len = 0;
+    CHECK(s == 0 && tokenkit_source_access_token_copy(bare, fresh, sizeof fresh, &fresh_len, &err) == 0 &&
+              fresh_len == (int64_t)strlen(fresh) && fresh_len > 0 && !same(fresh, tokenkit_token_access_token(short_lived)),
+          "copy with skew 40 s refreshes: %s", msg(err));
+    CHECK(stat_count("token_requests") == requests + 1, "copy: %ld refreshes, want 1", stat_count("token_requests") - requests);
     tokenkit_source_free(bare);
     tokenkit_source_options_free(so);
     tokenkit_token_free(short_lived);

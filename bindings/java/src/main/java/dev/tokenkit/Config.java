@@ -329,7 +329,8 @@ public final class Config {
         }
 
         /**
-         * Also trusts every certificate in this PEM file, on top of the system's trust store. The
+         * Trusts every certificate in this PEM file; once one is given, the client trusts only the
+         * CA files it was given, not the system's trust store (as {@code curl --cacert} does). The
          * file is read when the client is made. Each call adds a file.
          */
         public Builder caFile(Path pemFile) {

@@ -311,6 +311,12 @@ final class LibTokenKit {
 
     static native int tokenkit_source_access_token(Pointer source, PointerByReference out, PointerByReference err);
 
+    // Not used by TokenSource.accessToken(): a JNA call that copies into a Java buffer needs a
+    // second native buffer or array copy, and the one-call-one-free path already meets the 1 us
+    // target (make bench).
+    static native int tokenkit_source_access_token_copy(Pointer source, Pointer buffer, long capacity,
+            LongByReference length, PointerByReference err);
+
     static native int tokenkit_source_refresh(Pointer source, PointerByReference out, PointerByReference err);
 
     static native int tokenkit_source_to_json(Pointer source, PointerByReference out, PointerByReference err);

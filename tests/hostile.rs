@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use tokenkit::{Cancel, Client, ErrorKind, RequestOptions, RetryPolicy};
+use tokenkit::{Cancel, Client, ClientConfig, ErrorKind, RequestOptions, RetryPolicy};
 
 #[test]
 fn an_error_member_is_an_oauth_error_only_with_400_401_or_a_token_200() {
@@ -61,6 +61,48 @@ fn no_error_shows_the_request_secrets_a_server_echoes() {
         assert!(!shown.contains(SECRET), "{path}: client secret in {shown}");
         assert!(!shown.contains(&canary_code), "{path}: code in {shown}");
         assert!(shown.contains("****"), "{path}: the echo was there to mask: {shown}");
+    }
+}
+
+/// Every kind of failure, not only the OAuth ones: no error shows the client secret, the code
+/// or the refresh token that were sent, whatever the server answered or failed to answer.
+#[test]
+fn no_failure_of_any_kind_shows_the_request_secrets() {
+    let server = server();
+    let canary_code = format!("code-CANARY{}", code());
+    let canary_refresh = "rt-CANARY-7f3a9c";
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        format!("http://127.0.0.1:{port}/token")
+    };
+    let paths = [
+        ("HTTP 5xx", format!("{}/fault/500", server.url())),
+        ("4xx without an OAuth error", format!("{}/fault/no-such-mode", server.url())),
+        ("malformed JSON", format!("{}/fault/malformed", server.url())),
+        ("oversize", format!("{}/fault/oversize", server.url())),
+        ("connection closed", format!("{}/fault/close", server.url())),
+        ("redirect", format!("{}/fault/redirect", server.url())),
+        ("timeout", format!("{}/fault/hang", server.url())),
+        ("refused", closed),
+    ];
+    for (what, url) in paths {
+        let mut config = ClientConfig::new(&url, "demo-client").unwrap().with_client_secret(SECRET);
+        config.set_timeout(Duration::from_millis(300)).unwrap();
+        config.set_retry(RetryPolicy::new(0, Duration::from_millis(10), Duration::from_millis(10)).unwrap());
+        let client = Client::new(config).unwrap();
+        let failures = [
+            client.exchange_code(&canary_code, &options()).unwrap_err(),
+            client.refresh(canary_refresh, &options()).unwrap_err(),
+            client.client_credentials(&options()).unwrap_err(),
+        ];
+        for e in failures {
+            let shown = format!("{} | {} | {:?} | {e:?} | {e}", e.message(), e.body().unwrap_or(""), e.oauth());
+            for canary in [SECRET, canary_code.as_str(), canary_refresh] {
+                assert!(!shown.contains(canary), "{what}: {canary:?} in the error: {shown}");
+            }
+        }
     }
 }
 

@@ -542,7 +542,12 @@ static void test_fault_modes(void) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tokenkit_token *token = NULL;
         tokenkit_error *err = NULL;
-        tokenkit_status s = exchange_at(cases[i].path, fresh_code(), NULL, &token, &err);
+        const char *code = fresh_code();
+        tokenkit_status s = exchange_at(cases[i].path, code, NULL, &token, &err);
+        /* Whatever the failure, the request's code and client secret appear in no error text. */
+        CHECK(lacks(msg(err), code) && lacks(tokenkit_error_body(err), code), "%s: the code in the error", cases[i].path);
+        CHECK(lacks(msg(err), "demo-secret") && lacks(tokenkit_error_body(err), "demo-secret"), "%s: the secret in the error",
+              cases[i].path);
         CHECK(s == cases[i].want, "%s: status %s, want %s (%s)", cases[i].path, tokenkit_status_name(s),
               tokenkit_status_name(cases[i].want), msg(err));
         CHECK(token == NULL, "%s: token on failure", cases[i].path);
@@ -619,7 +624,12 @@ static void test_tolerated_responses(void) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tokenkit_token *token = NULL;
         tokenkit_error *err = NULL;
-        tokenkit_status s = exchange_at(cases[i].path, fresh_code(), NULL, &token, &err);
+        const char *code = fresh_code();
+        tokenkit_status s = exchange_at(cases[i].path, code, NULL, &token, &err);
+        /* Whatever the failure, the request's code and client secret appear in no error text. */
+        CHECK(lacks(msg(err), code) && lacks(tokenkit_error_body(err), code), "%s: the code in the error", cases[i].path);
+        CHECK(lacks(msg(err), "demo-secret") && lacks(tokenkit_error_body(err), "demo-secret"), "%s: the secret in the error",
+              cases[i].path);
         CHECK(s == 0, "%s: %s", cases[i].path, msg(err));
         CHECK(str_eq(tokenkit_token_access_token(token), cases[i].access_token), "%s: access_token", cases[i].path);
         CHECK(str_eq(tokenkit_token_token_type(token), cases[i].token_type), "%s: token_type", cases[i].path);
@@ -684,9 +694,11 @@ static void test_timeouts(void) {
         tokenkit_token *token = NULL;
         tokenkit_error *err = NULL;
         double start = now_s();
-        tokenkit_status s = tokenkit_client_exchange_code(client, fresh_code(), NULL, &token, &err);
+        const char *code = fresh_code();
+        tokenkit_status s = tokenkit_client_exchange_code(client, code, NULL, &token, &err);
         double took = now_s() - start;
         CHECK(s == TOKENKIT_STATUS_TIMEOUT, "%s: status %s (%s)", paths[i], tokenkit_status_name(s), msg(err));
+        CHECK(lacks(msg(err), code) && lacks(msg(err), "demo-secret"), "%s: a secret in the message", paths[i]);
         /* Generous bound: valgrind is slow, but a drip of 64 bytes at 1/s would take 64 s. */
         CHECK(took >= 1.4 && took < 10.0, "%s: took %.1f s for a 1.5 s timeout", paths[i], took);
         /* The message names the endpoint: host:port and path. */
@@ -898,8 +910,10 @@ static void test_transport_errors(void) {
     tokenkit_client *client = make_client(closed, "demo-client", "demo-secret", TOKENKIT_AUTH_METHOD_CLIENT_SECRET_POST, 0);
     tokenkit_token *token = NULL;
     tokenkit_error *err = NULL;
-    tokenkit_status s = tokenkit_client_exchange_code(client, fresh_code(), NULL, &token, &err);
+    const char *code = fresh_code();
+    tokenkit_status s = tokenkit_client_exchange_code(client, code, NULL, &token, &err);
     CHECK(s == TOKENKIT_STATUS_TRANSPORT_ERROR, "refused: %s (%s)", tokenkit_status_name(s), msg(err));
+    CHECK(lacks(msg(err), code) && lacks(msg(err), "demo-secret"), "refused: a secret in the message");
     CHECK(tokenkit_error_http_status(err) == 0, "no http status");
     CHECK(contains(msg(err), hostport) && contains(msg(err), "/token"), "message names the endpoint");
     CHECK(tokenkit_error_body(err) == NULL && tokenkit_error_oauth_error(err) == NULL, "no body");
@@ -1213,12 +1227,18 @@ static void test_settings_that_do_not_apply(void) {
     EXPECT_INVALID(tokenkit_client_refresh(client, "rt", with[HINT], &token, &e_), "token_type_hint does not apply");
     EXPECT_INVALID(tokenkit_client_client_credentials(client, with[REDIRECT], &token, &e_), "redirect_uri does not apply");
     EXPECT_INVALID(tokenkit_client_client_credentials(client, with[HINT], &token, &e_), "token_type_hint does not apply");
+    /* A NULL output is refused before the request: the code is not spent on an answer that
+     * could not be handed back. */
+    EXPECT_INVALID(tokenkit_client_exchange_code(client, code, NULL, NULL, &e_), "out is NULL");
+    EXPECT_INVALID(tokenkit_client_refresh(client, "rt", NULL, NULL, &e_), "out is NULL");
+    EXPECT_INVALID(tokenkit_client_client_credentials(client, NULL, NULL, &e_), "out is NULL");
     CHECK(path_hits("/token") == before, "a refused call sent a request");
     long revocations = path_hits("/revoke"), introspections = path_hits("/introspect");
     EXPECT_INVALID(tokenkit_client_revoke(client, "t", with[SCOPE], &e_), "scope does not apply to revocation");
     EXPECT_INVALID(tokenkit_client_revoke(client, "t", with[PARAM], &e_), "params does not apply");
     EXPECT_INVALID(tokenkit_client_introspect(client, "t", with[REDIRECT], &info, &e_), "redirect_uri does not apply to introspection");
     EXPECT_INVALID(tokenkit_client_introspect(client, "t", with[VERIFIER], &info, &e_), "code_verifier does not apply");
+    EXPECT_INVALID(tokenkit_client_introspect(client, "t", NULL, NULL, &e_), "out is NULL");
     CHECK(path_hits("/revoke") == revocations && path_hits("/introspect") == introspections, "a refused call sent a request");
     EXPECT_INVALID(tokenkit_client_authorization_request(client, with[HINT], &auth, &e_), "token_type_hint does not apply");
     EXPECT_INVALID(tokenkit_client_authorization_request(client, with[VERIFIER], &auth, &e_), "code_verifier does not apply");
@@ -1273,6 +1293,8 @@ static void test_failures_without_err(void) {
     FAILS(tokenkit_config_apply_preset(config, "google-nest", NULL, NULL), TOKENKIT_STATUS_INVALID_ARGUMENT);
     FAILS(tokenkit_config_discover(config, url("/evil"), NULL, NULL, NULL), TOKENKIT_STATUS_PROTOCOL_ERROR);
     FAILS(tokenkit_client_new(config, &client, NULL), TOKENKIT_STATUS_INVALID_ARGUMENT);
+    FAILS(tokenkit_client_new(NULL, &client, NULL), TOKENKIT_STATUS_INVALID_ARGUMENT);
+    FAILS(tokenkit_client_new(config, NULL, NULL), TOKENKIT_STATUS_INVALID_ARGUMENT);
 
     /* A client whose every endpoint answers 500, or refuses the code. */
     tokenkit_config_set_client_id(config, "demo-client", NULL);

@@ -91,6 +91,7 @@ func flowConfig(t testing.TB, tokenPath, clientID, secret string) tokenkit.Confi
 type stats struct {
 	ByGrant map[string]int `json:"by_grant"` // token requests by grant type
 	Flaky   map[string]int `json:"flaky"`    // requests by /flaky/N/KEY/token key
+	Held    map[string]int `json:"held"`     // requests by /held/N/MS/KEY/token key
 }
 
 func serverStats(t testing.TB) stats {

@@ -4,6 +4,7 @@ import static dev.tokenkit.TestServer.demoClient;
 import static dev.tokenkit.TestServer.expectInvalid;
 import static dev.tokenkit.TestServer.freshCode;
 import static dev.tokenkit.TestServer.stat;
+import static dev.tokenkit.TestServer.unique;
 import static dev.tokenkit.TestServer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -52,8 +53,12 @@ class TokenSourceTest {
         Thread testThread = Thread.currentThread();
         Token initial;
         TokenSource source;
-        try (Client client = demoClient("/token")) {
-            initial = tokenExpiringIn(client, 30);
+        // The source refreshes at an endpoint that holds requests until all threads could have
+        // arrived (or 2 s): one refresh in flight is one request there, and a broken lock shows as
+        // several, whatever the timing.
+        String held = unique("java-held");
+        try (Client plain = demoClient("/token"); Client client = demoClient("/held/" + THREADS + "/2000/" + held + "/token")) {
+            initial = tokenExpiringIn(plain, 30);
             source = client.tokenSource(initial, onChange(token -> {
                 changeThreads.add(Thread.currentThread());
                 changes.add(token);
@@ -76,6 +81,7 @@ class TokenSourceTest {
                 accessTokens.add(r.get(60, TimeUnit.SECONDS));
             }
             assertEquals(1, stat("refresh_token") - before, "refresh requests for " + THREADS + " threads");
+            assertEquals(1, stat(held), "requests at the holding endpoint for " + THREADS + " threads");
             assertEquals(1, changes.size(), "onChange calls");
             Token refreshed = changes.get(0);
             assertNotEquals(initial.accessToken(), refreshed.accessToken());

@@ -18,7 +18,7 @@ VALGRIND := valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,
             --suppressions=tests/c/valgrind.supp
 WITH_SERVERS := scripts/with_servers.sh
 
-.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-go test-java example-go example-java example-c bench bench-build clean
+.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-go test-java test-node example-go example-java example-c example-node bench bench-build bench-node clean
 
 all: lib cli
 
@@ -36,7 +36,7 @@ cli: lib
 demo: cli
 	scripts/demo.sh
 
-test: test-rust check-header test-c test-residue test-cli test-interop test-go test-java fuzz-short test-miri
+test: test-rust check-header test-c test-residue test-cli test-interop test-go test-java test-node fuzz-short test-miri
 	@echo "make test: all suites passed"
 
 # The Rust gates and tests: format, lints, unused dependencies, then the core's tests (network
@@ -127,6 +127,21 @@ test-java: lib
 example-java: lib
 	cd bindings/java && mvn -q -B -ntp test-compile
 	$(WITH_SERVERS) scripts/run_example.sh bash -c '$(JAVA_RUN) dev.tokenkit.examples.Exchange'
+
+# Node.js (koffi): npm test type-checks the TypeScript declarations, then runs node:test against
+# the mock server and oidc-provider.
+test-node: lib
+	cd bindings/node && npm ci --no-audit --no-fund --loglevel=error
+	$(WITH_SERVERS) tests/interop/run.sh bash -c 'cd bindings/node && npm test'
+
+example-node: lib
+	cd bindings/node && npm ci --no-audit --no-fund --loglevel=error
+	$(WITH_SERVERS) scripts/run_example.sh node bindings/node/examples/exchange.mjs
+
+# Not part of `make test`: the Node binding against node:http's keep-alive agent and fetch.
+bench-node: lib
+	cd bindings/node && npm ci --no-audit --no-fund --loglevel=error
+	$(WITH_SERVERS) bash -c 'cd bindings/node && npm run bench'
 
 example-c: cli
 	$(WITH_SERVERS) scripts/run_example.sh scripts/exchange_with_cli.sh

@@ -1,0 +1,13 @@
+// Typed use of the CommonJS entry point.
+import tokenkit = require('tokenkit');
+
+export async function sample(): Promise<string | null> {
+  const client = new tokenkit.Client({ tokenUrl: 'https://x/token', clientId: 'id', authMethod: 'none' });
+  const token: tokenkit.Token = await client.clientCredentials({ scope: 'read' });
+  const source: tokenkit.TokenSource = new tokenkit.TokenSource(client, { token });
+  const e: tokenkit.TokenKitError = new tokenkit.OAuthError('x');
+  void e;
+  source.close();
+  client.close();
+  return token.scope;
+}

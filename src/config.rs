@@ -418,7 +418,14 @@ impl ClientConfig {
             }
             _ => {}
         }
-        self.required_endpoint(Endpoint::Token).map(drop)
+        // A client may serve only revocation or introspection (Hydra's introspection lives on its
+        // admin port, in no metadata): each call asks for the endpoint it uses when it is made.
+        if self.endpoints.iter().all(Option::is_none) {
+            return Err(Error::invalid_argument(
+                "no endpoint is configured: set token_endpoint (or the endpoint the calls use)",
+            ));
+        }
+        Ok(())
     }
 
     /// Forgets an endpoint (a preset that has none).

@@ -57,8 +57,9 @@ static const char USAGE[] =
     "                      the JSON\n"
     "  discover            print the issuer's metadata: --issuer URL\n"
     "\n"
-    "endpoints (give them, or take them from --issuer or --preset):\n"
-    "  --token-url URL           the token endpoint (https://, or http:// to 127.0.0.1, ::1, localhost)\n"
+    "endpoints (each command asks only for those it calls; give them, or take them from --issuer\n"
+    "or --preset; every URL https://, or http:// to 127.0.0.1, ::1, localhost):\n"
+    "  --token-url URL           the token endpoint (every command but revoke, introspect, discover)\n"
     "  --authorization-url URL   the authorization endpoint (authorize)\n"
     "  --device-url URL          the device authorization endpoint (device)\n"
     "  --revocation-url URL      the revocation endpoint (revoke)\n"
@@ -393,6 +394,12 @@ static tokenkit_status device_flow(const struct options *o, const tokenkit_clien
     return s;
 }
 
+/* Whether a command calls the token endpoint: every command but revoke, introspect and discover
+ * (authorize and device end with a token request). */
+static int uses_token_endpoint(const char *command) {
+    return strcmp(command, "revoke") && strcmp(command, "introspect") && strcmp(command, "discover");
+}
+
 static tokenkit_status configure(const struct options *o, int auth, tokenkit_config *config,
                                  const tokenkit_request_options *discovery, char **metadata, tokenkit_error **err) {
     tokenkit_status s = TOKENKIT_STATUS_OK;
@@ -603,12 +610,37 @@ static void free_secret(char *value, size_t size) {
     free(value);
 }
 
+/* The endpoint a command calls that nothing supplies, named by its flag (in a usage error); NULL
+ * when none is missing. --issuer may supply every endpoint (the library then names one the
+ * metadata lacks), a preset the token, authorization and revocation endpoints. */
+static const char *missing_endpoint(const struct options *o) {
+    const char *c = o->command, *flag = NULL;
+    int from_preset = 1;
+    if (!strcmp(c, "authorize") && !o->authorization_url) {
+        flag = "--authorization-url";
+    } else if (!strcmp(c, "device") && !o->device_url) {
+        flag = "--device-url";
+        from_preset = 0;
+    } else if (!strcmp(c, "revoke") && !o->revocation_url) {
+        flag = "--revocation-url";
+    } else if (!strcmp(c, "introspect") && !o->introspection_url) {
+        flag = "--introspection-url";
+        from_preset = 0;
+    } else if (uses_token_endpoint(c) && !o->token_url) {
+        flag = "--token-url";
+    }
+    if (!flag || o->issuer || (o->preset && from_preset)) return NULL;
+    snprintf(message, sizeof message, "%s needs %s (or --issuer%s)", c, flag, from_preset ? ", or --preset" : "");
+    return message;
+}
+
 /* What each command needs beyond the client; NULL when the options are complete. */
 static const char *missing(const struct options *o) {
     const char *c = o->command;
     if (!strcmp(c, "discover")) return o->issuer ? NULL : "discover needs --issuer";
     if (!o->client_id) return "--client-id is required";
-    if (!o->token_url && !o->issuer && !o->preset) return "--token-url (or --issuer, or --preset) is required";
+    const char *endpoint = missing_endpoint(o);
+    if (endpoint) return endpoint;
     if (!strcmp(c, "exchange") && !o->code) return "exchange needs the code: TOKENKIT_CODE, --code-file or --code";
     if (!strcmp(c, "refresh") && !o->refresh_token)
         return "refresh needs the refresh token: TOKENKIT_REFRESH_TOKEN, --refresh-token-file or --refresh-token";

@@ -1078,6 +1078,27 @@ static void test_bad_input(void) {
     CHECK(tokenkit_client_new(config, &client, NULL) == 0, "client_new");
     tokenkit_config_free(config);
 
+    /* A client with only the endpoint its calls use (Hydra's introspection sits on its admin port,
+     * in no metadata): made without a token endpoint; a grant then names the one it lacks. */
+    tokenkit_config *only = tokenkit_config_new();
+    tokenkit_config_set_client_id(only, "demo-client", NULL);
+    tokenkit_config_set_client_secret(only, "demo-secret", NULL);
+    tokenkit_config_set_introspection_endpoint(only, url("/introspect"), NULL);
+    tokenkit_client *introspector = NULL;
+    tokenkit_error *only_err = NULL;
+    CHECK(tokenkit_client_new(only, &introspector, &only_err) == 0, "introspection-only client: %s", msg(only_err));
+    tokenkit_introspection *info = NULL;
+    CHECK(tokenkit_client_introspect(introspector, "not-a-token", NULL, &info, &only_err) == 0 && info &&
+              !tokenkit_introspection_active(info),
+          "introspection-only client introspects: %s", msg(only_err));
+    tokenkit_introspection_free(info);
+    tokenkit_token *none = NULL;
+    long token_hits = path_hits("/token");
+    EXPECT_INVALID(tokenkit_client_exchange_code(introspector, "c", NULL, &none, &e_), "token_endpoint");
+    CHECK(none == NULL && path_hits("/token") == token_hits, "a grant without a token endpoint sent a request");
+    tokenkit_client_free(introspector);
+    tokenkit_config_free(only);
+
     EXPECT_INVALID(tokenkit_client_exchange_code(NULL, "c", NULL, &token, &e_), "client is NULL");
     EXPECT_INVALID(tokenkit_client_exchange_code(client, NULL, NULL, &token, &e_), "code is NULL");
     EXPECT_INVALID(tokenkit_client_exchange_code(client, "", NULL, &token, &e_), "code is empty");

@@ -67,6 +67,34 @@ expect 0 "token as an argument" -- "$bin" introspect "${base[@]}" --introspectio
 check "--token warns" grep -q '^tokenkit: warning: --token is visible to other users' "$err"
 check "revoked token inactive" grep -q '"active":false' "$out"
 
+# Each command asks only for the endpoints it calls, and a usage error names the one missing.
+id=(--client-id demo-client)
+expect 0 "introspect with only --introspection-url" -- env TOKENKIT_TOKEN="$at" "$bin" introspect "${id[@]}" \
+  --introspection-url "$server/introspect"
+check "introspected with no token endpoint" grep -q '"active":' "$out"
+expect 0 "revoke with only --revocation-url" -- env TOKENKIT_TOKEN="$at" "$bin" revoke "${id[@]}" \
+  --revocation-url "$server/revoke"
+check "revoked with no token endpoint" test "$(cat "$err")" = "tokenkit: revoked"
+expect 2 "introspect without its endpoint" -- env TOKENKIT_TOKEN=t "$bin" introspect "${base[@]}"
+check "introspect names its endpoint" grep -qx 'tokenkit: invalid_argument: introspect needs --introspection-url (or --issuer)' "$err"
+expect 2 "introspect with a preset but no endpoint" -- env TOKENKIT_TOKEN=t "$bin" introspect "${id[@]}" --preset nest
+check "a preset has no introspection endpoint" grep -q 'introspect needs --introspection-url (or --issuer)$' "$err"
+expect 2 "revoke without its endpoint" -- env TOKENKIT_TOKEN=t "$bin" revoke "${base[@]}"
+check "revoke names its endpoint" grep -q 'revoke needs --revocation-url (or --issuer, or --preset)$' "$err"
+expect 2 "authorize without its endpoint" -- "$bin" authorize "${base[@]}"
+check "authorize names its endpoint" grep -q 'authorize needs --authorization-url (or --issuer, or --preset)$' "$err"
+expect 2 "authorize without a token endpoint" -- "$bin" authorize "${id[@]}" --authorization-url "$server/authorize"
+check "authorize names the token endpoint" grep -q 'authorize needs --token-url (or --issuer, or --preset)$' "$err"
+expect 2 "device without its endpoint" -- "$bin" device "${base[@]}"
+check "device names its endpoint" grep -q 'device needs --device-url (or --issuer)$' "$err"
+expect 2 "device without a token endpoint" -- "$bin" device "${id[@]}" --device-url "$server/device_authorization"
+check "device names the token endpoint" grep -q 'device needs --token-url (or --issuer, or --preset)$' "$err"
+for command in exchange refresh client-credentials; do
+  expect 2 "$command without a token endpoint" -- env TOKENKIT_CODE=c TOKENKIT_REFRESH_TOKEN=r "$bin" $command "${id[@]}"
+  check "$command names the token endpoint" grep -q "$command needs --token-url (or --issuer, or --preset)\$" "$err"
+done
+check "nothing sent without an endpoint" test ! -s "$out"
+
 # A hostile server's control characters never reach the terminal raw.
 expect 3 "control characters in error_description" -- "$bin" exchange --token-url "$server/fault/control-chars" \
   --client-id demo-client --code-file - <<<c

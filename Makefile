@@ -18,7 +18,7 @@ VALGRIND := valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,
             --suppressions=tests/c/valgrind.supp
 WITH_SERVERS := scripts/with_servers.sh
 
-.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-interop-hydra test-go test-java test-node example-go example-java example-c example-node bench bench-build bench-node clean
+.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-interop-hydra test-go test-java test-node test-python example-go example-java example-c example-node example-python bench bench-build bench-node clean
 
 all: lib cli
 
@@ -36,7 +36,7 @@ cli: lib
 demo: cli
 	scripts/demo.sh
 
-test: test-rust check-header test-c test-residue test-cli test-interop test-go test-java test-node fuzz-short test-miri
+test: test-rust check-header test-c test-residue test-cli test-interop test-go test-java test-node test-python fuzz-short test-miri
 	@echo "make test: all suites passed"
 
 # The Rust gates and tests: format, lints, unused dependencies, then the core's tests (network
@@ -140,6 +140,21 @@ test-java: lib
 example-java: lib
 	cd bindings/java && mvn -q -B -ntp test-compile
 	$(WITH_SERVERS) scripts/run_example.sh bash -c '$(JAVA_RUN) dev.tokenkit.examples.Exchange'
+
+# Python (ctypes): installed with pip from bindings/python into a virtualenv, so the packaging is
+# tested too; mypy --strict, then pytest against the mock server and oidc-provider.
+PY_VENV := target/python-venv
+test-python: lib
+	python3 -m venv $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install -q --upgrade pip
+	$(PY_VENV)/bin/python -m pip install -q './bindings/python[test]'
+	cd bindings/python && ../../$(PY_VENV)/bin/python -m mypy --strict
+	tests/interop/run.sh $(WITH_SERVERS) bash -c 'cd bindings/python && ../../$(PY_VENV)/bin/python -m pytest'
+
+example-python: lib
+	python3 -m venv $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install -q ./bindings/python
+	$(WITH_SERVERS) scripts/run_example.sh $(PY_VENV)/bin/python bindings/python/examples/exchange.py
 
 # Node.js (koffi): npm test type-checks the TypeScript declarations, then runs node:test against
 # the mock server and oidc-provider.

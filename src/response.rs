@@ -62,9 +62,13 @@ pub(crate) fn read(response: &HttpResponse, answer: Answer) -> Result<Option<Fie
     };
     match server_error {
         Some(oauth) if answer.is_oauth_status(status) => {
+            // The server's words, readable but with control characters escaped: a description
+            // carrying ESC or CR LF must not rewrite the terminal or forge log lines.
             let message = match &oauth.error_description {
-                Some(d) => format!("server returned OAuth error {}: {d}", oauth.error),
-                None => format!("server returned OAuth error {}", oauth.error),
+                Some(d) => {
+                    format!("server returned OAuth error {}: {}", escape_controls(&oauth.error), escape_controls(d))
+                }
+                None => format!("server returned OAuth error {}", escape_controls(&oauth.error)),
             };
             Err(failure(ErrorKind::OAuth, message).with_oauth(oauth))
         }
@@ -92,6 +96,23 @@ pub(crate) fn error_code(response: &HttpResponse) -> Option<Zeroizing<String>> {
     let fields = Fields::parse(response)?;
     let code = fields.0.get("error")?.as_str()?;
     Some(Zeroizing::new(code.to_owned()))
+}
+
+/// Server text with every control character (C0, DEL, C1) written as a Rust escape (`\u{1b}`,
+/// `\r`), the rest as sent.
+fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The server's `error` and `error_description`, escaped: server text may carry control characters.

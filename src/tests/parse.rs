@@ -127,6 +127,16 @@ fn oauth_error_with_all_fields() {
 }
 
 #[test]
+fn oauth_error_message_escapes_control_characters() {
+    let e = err(json(400, r#"{"error":"invalid_grant","error_description":"bad\u001b[2J\r\nforged: line\u009b"}"#));
+    let m = e.message();
+    assert!(!m.chars().any(char::is_control), "control character in {m:?}");
+    assert!(m.contains(r"bad\u{1b}[2J\r\nforged: line\u{9b}"), "{m}");
+    // The fields themselves keep the server's text as sent.
+    assert_eq!(e.oauth().unwrap().error_description.as_deref(), Some("bad\u{1b}[2J\r\nforged: line\u{9b}"));
+}
+
+#[test]
 fn oauth_error_with_http_200() {
     let e = err(json(200, r#"{"error":"invalid_grant"}"#));
     assert_eq!((e.kind(), e.http_status()), (ErrorKind::OAuth, Some(200)));

@@ -171,6 +171,55 @@ fn sign_in_ignores_forged_redirects_and_idle_connections() {
     assert!(!token.access_token().is_empty());
 }
 
+/// The listener's limits, each shown by what a user would see: a full queue of idle connections
+/// is dropped after 5 s so the browser still gets through; a request over 16 KiB is dropped, not
+/// used; a browser's request of a few KiB, arriving in two pieces, is read whole.
+#[test]
+fn sign_in_outlasts_idle_connections_and_refuses_oversize_requests() {
+    let server = server();
+    let client: Client = public_client(&server);
+    let mut options = SignInOptions::default();
+    options.set_timeout(Duration::from_secs(15)).unwrap();
+    let token = client
+        .sign_in(&options, &mut |url: &str| {
+            let url = url::Url::parse(url).unwrap();
+            let query =
+                |u: &url::Url, name: &str| u.query_pairs().find(|(n, _)| n == name).map(|(_, v)| v.into_owned());
+            let port = url::Url::parse(&query(&url, "redirect_uri").unwrap()).unwrap().port().unwrap();
+            let state = query(&url, "state").unwrap();
+            let location = url::Url::parse(&get(url.as_str()).expect("the fixture redirects")).unwrap();
+            std::thread::spawn(move || {
+                // As many idle connections as the listener reads at once: they fill its queue
+                // until they time out.
+                let idle: Vec<TcpStream> = (0..32).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
+                std::thread::sleep(Duration::from_millis(5500));
+                drop(idle);
+                // Over 16 KiB, with the right state and a code the server does not know: if it were
+                // read, the sign-in would end with invalid_grant.
+                let mut oversize = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                let pad = "p".repeat(17 * 1024);
+                let _ = oversize.write_all(
+                    format!("GET /callback?code=not-issued&state={state} HTTP/1.1\r\nX-Pad: {pad}\r\n\r\n").as_bytes(),
+                );
+                drop(oversize);
+                // The browser: ~2 KiB of headers, the request line first and the rest 150 ms later.
+                let mut browser = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                let path = format!("{}?{}", location.path(), location.query().unwrap_or(""));
+                browser.write_all(format!("GET {path} HTTP/1.1\r\n").as_bytes()).unwrap();
+                std::thread::sleep(Duration::from_millis(150));
+                let agent = "Mozilla/5.0 ".repeat(160);
+                browser.write_all(format!("Host: 127.0.0.1:{port}\r\nUser-Agent: {agent}\r\n\r\n").as_bytes()).unwrap();
+                let mut answer = String::new();
+                browser.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let _ = browser.read_to_string(&mut answer);
+                assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+            });
+            Ok(())
+        })
+        .unwrap();
+    assert!(!token.access_token().is_empty());
+}
+
 #[test]
 fn sign_in_times_out_and_is_cancelled() {
     let server = server();

@@ -194,6 +194,20 @@ check "help documents --refresh-token-file" grep -q -- '--refresh-token-file PAT
 check "help documents --attempt-timeout-ms" grep -q -- '--attempt-timeout-ms N' "$out"
 expect 0 "version" -- "$bin" --version
 
+# Whatever went wrong, the code, the refresh token and the client secret sent appear in no output.
+closed_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+for fault in "5 /fault/500" "5 /nothing-here" "5 /fault/malformed" "5 /fault/oversize" "4 /fault/close" \
+             "5 /fault/redirect" "4 /fault/hang" "4 http://127.0.0.1:$closed_port/token" "5 /fault/echo-500"; do
+  status=${fault%% *} path=${fault#* }
+  case $path in /*) url=$server$path ;; *) url=$path ;; esac
+  for command in exchange refresh; do
+    expect "$status" "$command at $path" -- env TOKENKIT_CLIENT_SECRET=Cli-Canary-Secret-4e1 TOKENKIT_CODE=Cli-Canary-Code-92b \
+      TOKENKIT_REFRESH_TOKEN=Cli-Canary-Refresh-7d3 "$bin" "$command" --token-url "$url" --client-id demo-client \
+      --timeout-ms 400 --retries 0
+    check "$command at $path: no secret shown" bash -c "! grep -q 'Cli-Canary' '$out' '$err'"
+  done
+done
+
 # The C and C++ samples.
 expect 0 "exchange_code sample" -- "$1/exchange_code" "$server/token" demo-client "code-cli-$$-3"
 check "sample prints the token" grep -q '^access_token=at-.* expires_in=3600$' "$out"

@@ -525,8 +525,10 @@ tokenkit_status tokenkit_client_introspect(const struct tokenkit_client *client,
 
 /**
  * Makes a client from `config` (borrowed; what the client needs is copied, the secret included).
- * Stores the client in `*out`. Returns OK or INVALID_ARGUMENT (NULL, no client id, no token
- * endpoint, no secret for a client_secret_* method, a secret with method none). Thread-safe.
+ * Stores the client in `*out`. Returns OK or INVALID_ARGUMENT (NULL, no client id, no endpoint at
+ * all, no secret for a client_secret_* method, a secret with method none). A client may have only
+ * the endpoints its calls use (e.g. introspection alone); a call whose endpoint is not set fails
+ * with INVALID_ARGUMENT naming it. Thread-safe.
  * `config` is NULL or live; `out` and `err` NULL or places for one pointer.
  */
 tokenkit_status tokenkit_client_new(const struct tokenkit_config *config,

@@ -155,6 +155,8 @@ pub struct ClientConfig {
     default_scope: Option<String>,
     authorization_params: Vec<(String, String)>,
     retry: RetryPolicy,
+    /// The preset applied last and its project id: what a saved profile names to rebuild it.
+    preset: Option<(String, Option<String>)>,
 }
 
 impl Default for ClientConfig {
@@ -179,6 +181,7 @@ impl Default for ClientConfig {
             default_scope: None,
             authorization_params: Vec::new(),
             retry: RetryPolicy::default(),
+            preset: None,
         }
     }
 }
@@ -397,6 +400,15 @@ impl ClientConfig {
     pub(crate) fn set_issuer(&mut self, issuer: String, in_authorization_response: bool) {
         self.issuer = Some(issuer);
         self.issuer_in_authorization_response = in_authorization_response;
+    }
+
+    /// The preset applied last, with its project id.
+    pub(crate) fn preset(&self) -> Option<(&str, Option<&str>)> {
+        self.preset.as_ref().map(|(name, id)| (name.as_str(), id.as_deref()))
+    }
+
+    pub(crate) fn set_preset(&mut self, name: &str, project_id: Option<&str>) {
+        self.preset = Some((name.to_owned(), project_id.map(str::to_owned)));
     }
 
     /// Checks what depends on several settings, when a client is made.

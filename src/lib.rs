@@ -38,6 +38,7 @@ mod retry;
 mod revocation;
 mod secret;
 mod source;
+mod store;
 mod token;
 mod transport;
 
@@ -56,6 +57,7 @@ pub use presets::preset_names;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use source::{OnChange, TokenSource, DEFAULT_SKEW};
+pub use store::{ProfileInfo, Store};
 pub use token::Token;
 
 #[cfg(test)]

@@ -84,6 +84,7 @@ impl ClientConfig {
                 .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
                 .collect(),
         });
+        updated.set_preset(name, project_id);
         *self = updated;
         Ok(())
     }

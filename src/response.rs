@@ -165,6 +165,19 @@ impl Fields {
         serde_json::from_str::<Map<String, Value>>(json).ok().map(Fields)
     }
 
+    /// Takes a nested object out as fields of its own (wiped when dropped); None when absent or
+    /// null, a protocol error naming the field when it is something else.
+    pub(crate) fn object(&mut self, name: &str) -> Result<Option<Fields>> {
+        match self.0.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(Fields(map))),
+            Some(other) => {
+                drop(Fields(Map::from_iter([(String::new(), other)]))); // wiped, as every value
+                Err(Error::protocol(format!("{name} is not an object")))
+            }
+        }
+    }
+
     /// The OAuth error in the fields, if any (§5.2: `error` is a string).
     fn oauth_error(&self) -> Option<OAuthError> {
         let error = self.0.get("error")?.as_str()?.to_owned();

@@ -110,7 +110,8 @@ test-interop: cli test-interop-hydra
 
 # Against Ory Hydra v2.3.0 (Go, another lineage): built once from the Go module proxy into
 # target/hydra/hydra (about 2 minutes, then cached); each run.sh starts Hydra and its
-# login/consent app on loopback and stops them. The same matrix from the CLI, C, Go and Java.
+# login/consent app on loopback and stops them. The same matrix from the CLI, C, Go and Java here,
+# from Python and Node.js in test-python and test-node (after their packages are installed).
 HYDRA := tests/interop/hydra
 test-interop-hydra: cli
 	@mkdir -p $(CTEST)
@@ -150,6 +151,8 @@ test-python: lib
 	$(PY_VENV)/bin/python -m pip install -q './bindings/python[test]'
 	cd bindings/python && ../../$(PY_VENV)/bin/python -m mypy --strict
 	tests/interop/run.sh $(WITH_SERVERS) bash -c 'cd bindings/python && ../../$(PY_VENV)/bin/python -m pytest'
+	$(HYDRA)/build.sh
+	$(HYDRA)/run.sh bash -c 'cd bindings/python && ../../$(PY_VENV)/bin/python -m pytest tests/test_hydra.py'
 
 example-python: lib
 	python3 -m venv $(PY_VENV)
@@ -161,6 +164,8 @@ example-python: lib
 test-node: lib
 	cd bindings/node && npm ci --no-audit --no-fund --loglevel=error
 	$(WITH_SERVERS) tests/interop/run.sh bash -c 'cd bindings/node && npm test'
+	$(HYDRA)/build.sh
+	$(HYDRA)/run.sh bash -c 'cd bindings/node && node --test test/hydra.test.mjs'
 
 example-node: lib
 	cd bindings/node && npm ci --no-audit --no-fund --loglevel=error

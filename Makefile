@@ -18,7 +18,7 @@ VALGRIND := valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,
             --suppressions=tests/c/valgrind.supp
 WITH_SERVERS := scripts/with_servers.sh
 
-.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-interop-hydra test-go test-java test-node test-python example-go example-java example-c example-node example-python bench bench-build bench-node clean
+.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-interop-hydra test-go test-java test-node test-python python-venv node-deps example-go example-java example-c example-node example-python bench bench-build bench-node clean
 
 all: lib cli
 
@@ -110,10 +110,10 @@ test-interop: cli test-interop-hydra
 
 # Against Ory Hydra v2.3.0 (Go, another lineage): built once from the Go module proxy into
 # target/hydra/hydra (about 2 minutes, then cached); each run.sh starts Hydra and its
-# login/consent app on loopback and stops them. The same matrix from the CLI, C, Go and Java here,
-# from Python and Node.js in test-python and test-node (after their packages are installed).
+# login/consent app on loopback and stops them. The same matrix from the CLI, C, Go, Java,
+# Python and Node.js.
 HYDRA := tests/interop/hydra
-test-interop-hydra: cli
+test-interop-hydra: cli python-venv node-deps
 	@mkdir -p $(CTEST)
 	$(HYDRA)/build.sh
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread $(HYDRA)/test_hydra.c -o $(CTEST)/test_hydra $(SHARED_LIBS)
@@ -121,6 +121,8 @@ test-interop-hydra: cli
 	$(HYDRA)/test_cli.sh $(CLI_DIR)
 	$(HYDRA)/run.sh bash -c 'cd bindings/go && go test -race -count=1 -run Hydra .'
 	$(HYDRA)/run.sh bash -c 'cd bindings/java && mvn -q -B -ntp -Dstyle.color=never test-compile surefire:test@default-test -Dtest=HydraTest'
+	$(HYDRA)/run.sh bash -c 'cd bindings/python && ../../$(PY_VENV)/bin/python -m pytest tests/test_hydra.py'
+	$(HYDRA)/run.sh bash -c 'cd bindings/node && node --test test/hydra.test.mjs'
 
 # Go (cgo): static library by default; -tags tokenkit_shared links the .so instead.
 test-go: lib
@@ -145,14 +147,15 @@ example-java: lib
 # Python (ctypes): installed with pip from bindings/python into a virtualenv, so the packaging is
 # tested too; mypy --strict, then pytest against the mock server and oidc-provider.
 PY_VENV := target/python-venv
-test-python: lib
+# The package installed with pip (it bundles the library) into a virtualenv, with its test extras.
+python-venv: lib
 	python3 -m venv $(PY_VENV)
 	$(PY_VENV)/bin/python -m pip install -q --upgrade pip
 	$(PY_VENV)/bin/python -m pip install -q './bindings/python[test]'
+
+test-python: python-venv
 	cd bindings/python && ../../$(PY_VENV)/bin/python -m mypy --strict
 	tests/interop/run.sh $(WITH_SERVERS) bash -c 'cd bindings/python && ../../$(PY_VENV)/bin/python -m pytest'
-	$(HYDRA)/build.sh
-	$(HYDRA)/run.sh bash -c 'cd bindings/python && ../../$(PY_VENV)/bin/python -m pytest tests/test_hydra.py'
 
 example-python: lib
 	python3 -m venv $(PY_VENV)
@@ -161,19 +164,17 @@ example-python: lib
 
 # Node.js (koffi): npm test type-checks the TypeScript declarations, then runs node:test against
 # the mock server and oidc-provider.
-test-node: lib
+node-deps:
 	cd bindings/node && npm ci --no-audit --no-fund --loglevel=error
-	$(WITH_SERVERS) tests/interop/run.sh bash -c 'cd bindings/node && npm test'
-	$(HYDRA)/build.sh
-	$(HYDRA)/run.sh bash -c 'cd bindings/node && node --test test/hydra.test.mjs'
 
-example-node: lib
-	cd bindings/node && npm ci --no-audit --no-fund --loglevel=error
+test-node: lib node-deps
+	$(WITH_SERVERS) tests/interop/run.sh bash -c 'cd bindings/node && npm test'
+
+example-node: lib node-deps
 	$(WITH_SERVERS) scripts/run_example.sh node bindings/node/examples/exchange.mjs
 
 # Not part of `make test`: the Node binding against node:http's keep-alive agent and fetch.
-bench-node: lib
-	cd bindings/node && npm ci --no-audit --no-fund --loglevel=error
+bench-node: lib node-deps
 	$(WITH_SERVERS) bash -c 'cd bindings/node && npm run bench'
 
 example-c: cli

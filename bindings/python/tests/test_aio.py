@@ -154,9 +154,9 @@ def test_cancelling_the_task_cancels_the_native_call(server: str) -> None:
 
 def test_the_loop_stays_responsive(server: str) -> None:
     # A dripping server (1 byte a second) until the client's 1.5 s deadline, while a timer ticks
-    # every 10 ms: the loop is never late by 50 ms. A loop blocked by the call would tick a few
-    # times and be late by 1.5 s; on a busy machine the OS alone can delay one tick, so a second
-    # measurement is allowed before failing.
+    # every 10 ms. A loop blocked by the call would be late by the whole 1.5 s; a shared two-core
+    # machine alone delays a healthy tick by tens of milliseconds now and then (under 10 ms on a
+    # quiet one), so 0.4 s tells the two apart with room on both sides.
     async def measure() -> List[float]:
         lateness: List[float] = []
         stop = asyncio.Event()
@@ -176,14 +176,9 @@ def test_the_loop_stays_responsive(server: str) -> None:
             await tick
         return lateness
 
-    worst = []
-    for _ in range(2):
-        lateness = asyncio.run(measure())
-        assert len(lateness) > 50, f"the loop ticked {len(lateness)} times in 1.5 s"
-        worst.append(max(lateness))
-        if worst[-1] < 0.05:
-            break
-    assert min(worst) < 0.05, f"the event loop was late by {worst} s"
+    lateness = asyncio.run(measure())
+    assert len(lateness) > 50, f"the loop ticked {len(lateness)} times in 1.5 s"
+    assert max(lateness) < 0.4, f"the event loop was late by {max(lateness):.3f} s"
 
 
 def test_concurrent_calls_run_in_parallel(server: str) -> None:

@@ -18,7 +18,7 @@ VALGRIND := valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,
             --suppressions=tests/c/valgrind.supp
 WITH_SERVERS := scripts/with_servers.sh
 
-.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-interop-hydra test-go test-java test-node test-python python-venv node-deps example-go example-java example-c example-node example-python bench bench-build bench-node clean
+.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-interop-hydra test-go test-java test-node test-python python-venv node-deps example-go example-java example-c example-node example-python bench bench-build bench-node bench-python clean
 
 all: lib cli
 
@@ -172,6 +172,11 @@ test-node: lib node-deps
 
 example-node: lib node-deps
 	$(WITH_SERVERS) scripts/run_example.sh node bindings/node/examples/exchange.mjs
+
+# Not part of `make test`: the Python binding against requests.Session, httpx.Client and
+# http.client; exits 1 when a target is missed.
+bench-python: python-venv
+	$(WITH_SERVERS) $(PY_VENV)/bin/python bindings/python/bench/bench_exchange.py
 
 # Not part of `make test`: the Node binding against node:http's keep-alive agent and fetch.
 bench-node: lib node-deps

@@ -142,6 +142,8 @@ fn sign_in_ignores_forged_redirects_and_idle_connections() {
     let client: Client = public_client(&server);
     let mut options = SignInOptions::default();
     options.set_timeout(Duration::from_secs(20)).unwrap();
+    // The browser thread's own assertions count: it is joined after the sign-in.
+    let mut browser = None;
     let token = client
         .sign_in(&options, &mut |url: &str| {
             let url = url.to_owned();
@@ -152,7 +154,7 @@ fn sign_in_ignores_forged_redirects_and_idle_connections() {
                 .map(|(_, v)| v.into_owned())
                 .unwrap();
             let port = url::Url::parse(&redirect_uri).unwrap().port().unwrap();
-            std::thread::spawn(move || {
+            browser = Some(std::thread::spawn(move || {
                 // An idle connection must hold up nobody.
                 let _idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
                 let forged = raw(port, "GET /callback?code=evil&state=wrong HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -161,14 +163,15 @@ fn sign_in_ignores_forged_redirects_and_idle_connections() {
                     url::Url::parse(&url).unwrap().query_pairs().find(|(n, _)| n == "state").unwrap().1.into_owned();
                 let twice = raw(port, &format!("GET /callback?code=a&state={state}&state={state} HTTP/1.1\r\n\r\n"));
                 assert!(twice.contains("400"), "repeated parameters are refused: {twice}");
-                assert!(raw(port, "GET /favicon.ico HTTP/1.1\r\n\r\n").contains("404"));
+                assert_eq!(raw(port, "GET /favicon.ico HTTP/1.1\r\n\r\n"), "HTTP/1.1 404 Not Found");
                 let location = get(&url).expect("the fixture redirects");
                 get(&location);
-            });
+            }));
             Ok(())
         })
         .unwrap();
     assert!(!token.access_token().is_empty());
+    browser.take().expect("the browser ran").join().expect("the browser saw what it should");
 }
 
 /// The listener's limits, each shown by what a user would see: a full queue of idle connections
@@ -180,6 +183,8 @@ fn sign_in_outlasts_idle_connections_and_refuses_oversize_requests() {
     let client: Client = public_client(&server);
     let mut options = SignInOptions::default();
     options.set_timeout(Duration::from_secs(15)).unwrap();
+    // The browser thread's own assertions count: it is joined after the sign-in.
+    let mut browser = None;
     let token = client
         .sign_in(&options, &mut |url: &str| {
             let url = url::Url::parse(url).unwrap();
@@ -188,7 +193,7 @@ fn sign_in_outlasts_idle_connections_and_refuses_oversize_requests() {
             let port = url::Url::parse(&query(&url, "redirect_uri").unwrap()).unwrap().port().unwrap();
             let state = query(&url, "state").unwrap();
             let location = url::Url::parse(&get(url.as_str()).expect("the fixture redirects")).unwrap();
-            std::thread::spawn(move || {
+            browser = Some(std::thread::spawn(move || {
                 // As many idle connections as the listener reads at once: they fill its queue
                 // until they time out.
                 let idle: Vec<TcpStream> = (0..32).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
@@ -212,12 +217,13 @@ fn sign_in_outlasts_idle_connections_and_refuses_oversize_requests() {
                 let mut answer = String::new();
                 browser.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
                 let _ = browser.read_to_string(&mut answer);
-                assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-            });
+                assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+            }));
             Ok(())
         })
         .unwrap();
     assert!(!token.access_token().is_empty());
+    browser.take().expect("the browser ran").join().expect("the browser saw what it should");
 }
 
 #[test]

@@ -196,6 +196,9 @@ fn constant_time_eq_compares_whole_strings() {
     assert!(constant_time_eq("abc", "abc"));
     assert!(!constant_time_eq("abc", "abd"));
     assert!(!constant_time_eq("abc", "ab"));
+    // Differences that cancel out under XOR must still differ (the fold ORs them).
+    assert!(!constant_time_eq("ab", "ba"));
+    assert!(!constant_time_eq("abab", "baba"));
 }
 
 #[test]
@@ -237,4 +240,41 @@ fn a_refresh_is_repeated_only_when_the_server_cannot_have_processed_it() {
     assert!(!RetryPolicy::allows(RetryRule::Unprocessed, &Error::new(ErrorKind::Timeout, "read")));
     assert!(RetryPolicy::allows(RetryRule::Transient, &http_error(500, None)));
     assert!(!RetryPolicy::allows(RetryRule::Never, &http_error(503, None)));
+}
+
+#[test]
+fn the_sign_in_redirect_is_judged_by_state_and_issuer() {
+    use crate::loopback::{judge_redirect, Expected, Verdict};
+    let code_of = |query: &str, expected: &Expected<'_>| match judge_redirect(query, expected) {
+        Verdict::NotOurs => Err("not ours".to_owned()),
+        Verdict::Done(Ok(code)) => Ok(code.expose().to_owned()),
+        Verdict::Done(Err(e)) => Err(format!("{:?}: {}", e.kind(), e.message())),
+    };
+    let plain = Expected { state: "s1", issuer: None, issuer_required: false };
+    assert_eq!(code_of("code=c1&state=s1", &plain), Ok("c1".to_owned()));
+    assert_eq!(code_of("code=c1&state=s2", &plain), Err("not ours".to_owned()));
+    assert_eq!(code_of("code=c1", &plain), Err("not ours".to_owned()));
+    assert_eq!(code_of("code=c1&state=s1&state=s1", &plain), Err("not ours".to_owned()));
+    let e = code_of("error=access_denied&error_description=no&state=s1", &plain).unwrap_err();
+    assert!(e.starts_with("OAuth:") && e.contains("access_denied"), "{e}");
+    assert!(code_of("state=s1", &plain).unwrap_err().contains("neither a code nor an error"));
+
+    // RFC 9207: a known issuer must match the redirect's iss; a promised iss must be there.
+    let known = Expected { state: "s1", issuer: Some("https://as.example"), issuer_required: false };
+    assert_eq!(code_of("code=c1&state=s1&iss=https%3A%2F%2Fas.example", &known), Ok("c1".to_owned()));
+    let e = code_of("code=c1&state=s1&iss=https%3A%2F%2Fevil.example", &known).unwrap_err();
+    assert!(e.starts_with("Protocol:") && e.contains("mix-up"), "{e}");
+    assert_eq!(code_of("code=c1&state=s1", &known), Ok("c1".to_owned()), "iss is optional unless promised");
+    let promised = Expected { state: "s1", issuer: Some("https://as.example"), issuer_required: true };
+    assert!(code_of("code=c1&state=s1", &promised).unwrap_err().contains("no iss"));
+    assert_eq!(code_of("code=c1&state=s1&iss=https%3A%2F%2Fas.example", &promised), Ok("c1".to_owned()));
+}
+
+#[test]
+fn retry_policies_say_how_many_retries() {
+    use crate::retry::RetryPolicy;
+    assert_eq!(RetryPolicy::disabled().max_retries(), 0);
+    assert_eq!(RetryPolicy::default().max_retries(), 3);
+    let five = RetryPolicy::new(5, std::time::Duration::from_millis(1), std::time::Duration::from_millis(2)).unwrap();
+    assert_eq!(five.max_retries(), 5);
 }

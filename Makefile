@@ -18,7 +18,7 @@ VALGRIND := valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,
             --suppressions=tests/c/valgrind.supp
 WITH_SERVERS := scripts/with_servers.sh
 
-.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-interop-hydra test-go test-java test-node test-python python-venv node-deps example-go example-java example-c example-node example-python bench bench-build bench-node bench-python clean
+.PHONY: all lib cli demo test test-rust test-residue fuzz fuzz-short test-miri check-header check-header-matrix test-c test-c-valgrind test-c-sanitize test-cli test-interop test-interop-hydra test-go test-java test-node test-python python-venv node-deps example-go example-java example-c example-node example-python bench bench-build bench-node bench-python mutants mutants-critical clean
 
 all: lib cli
 
@@ -238,6 +238,21 @@ test-miri:
 	else \
 	  MIRIFLAGS=-Zmiri-disable-isolation $(CARGO) +nightly miri test -p tokenkit --lib -- $(MIRI_TESTS); \
 	fi
+
+# Mutation testing (cargo-mutants; not part of `make test`; settings in .cargo/mutants.toml):
+# plants one small bug at a time in src/ and runs the Rust tests, which reach the fixture over
+# real sockets, to see whether any test notices. `make mutants` takes the whole library (hours on
+# two cores), `make mutants-critical` the security-critical modules (about an hour); for a change,
+# `git diff origin/main > /tmp/change.diff && make mutants MUTANTS_ARGS="--in-diff /tmp/change.diff"`.
+MUTANTS_CRITICAL := -f src/transport/policy.rs -f src/transport/resolve.rs -f src/transport/wipe.rs \
+  -f src/pkce.rs -f src/secret.rs -f src/retry.rs -f src/loopback.rs -f src/ffi/boundary.rs
+mutants:
+	command -v cargo-mutants >/dev/null || $(CARGO) install cargo-mutants --locked
+	$(CARGO) mutants --output target/mutants $(MUTANTS_ARGS)
+
+mutants-critical:
+	command -v cargo-mutants >/dev/null || $(CARGO) install cargo-mutants --locked
+	$(CARGO) mutants --output target/mutants $(MUTANTS_CRITICAL) $(MUTANTS_ARGS)
 
 clean:
 	$(CARGO) clean

@@ -1,24 +1,33 @@
-//! Generates include/tokenkit.h from src/ffi with cbindgen. The header is committed; the file is
-//! only rewritten when its content changes, so `git diff --exit-code include/` after a build tells
-//! whether the committed header is stale (`make check-header`).
+//! Gives the shared library the SONAME libtokenkit.so.<ABI>, where <ABI> is TOKENKIT_ABI_VERSION
+//! (src/ffi/mod.rs), so that programs record the ABI they were linked against and two ABI
+//! versions can be installed side by side. The C header is not generated here: include/tokenkit.h
+//! is committed, tools/gen-header checks it against src/ffi and `make header` regenerates it, so a
+//! build needs no cbindgen.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 fn main() {
-    println!("cargo:rerun-if-changed=src");
-    println!("cargo:rerun-if-changed=cbindgen.toml");
-    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
-    let mut generated = Vec::new();
-    cbindgen::Builder::new()
-        .with_crate(&crate_dir)
-        .with_config(config)
-        .generate()
-        .expect("cbindgen could not generate the header")
-        .write(&mut generated);
-    let path = crate_dir.join("include").join("tokenkit.h");
-    if std::fs::read(&path).ok().as_deref() != Some(generated.as_slice()) {
-        std::fs::create_dir_all(path.parent().unwrap()).expect("create include/");
-        std::fs::write(&path, &generated).expect("write include/tokenkit.h");
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/ffi/mod.rs");
+    let root = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let abi = abi_version(&Path::new(&root).join("src/ffi/mod.rs"));
+    match std::env::var("CARGO_CFG_TARGET_OS").as_deref() {
+        Ok("macos" | "ios") => {
+            println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libtokenkit.{abi}.dylib")
+        }
+        Ok("windows") => {}
+        _ => println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libtokenkit.so.{abi}"),
     }
+}
+
+/// The number in `pub const TOKENKIT_ABI_VERSION: u32 = N;`, the one place it is written.
+fn abi_version(path: &Path) -> u32 {
+    let source = std::fs::read_to_string(path).expect("read src/ffi/mod.rs");
+    source
+        .lines()
+        .find_map(|line| {
+            let value = line.trim().strip_prefix("pub const TOKENKIT_ABI_VERSION: u32 =")?;
+            value.trim().trim_end_matches(';').trim().parse().ok()
+        })
+        .expect("src/ffi/mod.rs defines `pub const TOKENKIT_ABI_VERSION: u32 = N;`")
 }

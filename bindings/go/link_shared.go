@@ -2,7 +2,9 @@
 
 package tokenkit
 
-// With -tags tokenkit_shared: the shared library, found at run time through the rpath.
+// With -tags tokenkit_shared: libtokenkit.so, found through pkg-config (tokenkit.pc) at build
+// time and by the dynamic loader at run time (the system's paths or LD_LIBRARY_PATH; the
+// checkout's target/pkgconfig/tokenkit.pc adds an rpath to target/release).
 
-// #cgo LDFLAGS: -L${SRCDIR}/../../target/release -ltokenkit -Wl,-rpath,${SRCDIR}/../../target/release
+// #cgo pkg-config: tokenkit
 import "C"

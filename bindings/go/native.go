@@ -6,7 +6,6 @@ package tokenkit
 // Client.call), and copying its outputs. header_test.go checks every call against tokenkit.h.
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
 #include <string.h>
 #include "tokenkit.h"
 */

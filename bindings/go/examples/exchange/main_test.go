@@ -5,12 +5,14 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	tokenkit "github.com/tokenkit/tokenkit/bindings/go"
 	"github.com/tokenkit/tokenkit/bindings/go/internal/testserver"
 )
 
@@ -134,16 +136,18 @@ func TestExchangeSample(t *testing.T) {
 	}
 }
 
-// With -tags tokenkit_shared the sample links libtokenkit.so, found through the rpath.
+// With -tags tokenkit_shared the sample links libtokenkit.so, found through the rpath; it records
+// the library's SONAME, libtokenkit.so.<ABI>.
 func TestExchangeSampleShared(t *testing.T) {
 	srv := testserver.Env(t, "TOKENKIT_TEST_SERVER")
 	bin := build(t, "-tags", "tokenkit_shared")
+	soname := fmt.Sprintf("libtokenkit.so.%d", tokenkit.ABIVersion)
 	found := false
 	for _, lib := range neededLibraries(t, bin) {
-		found = found || lib == "libtokenkit.so"
+		found = found || lib == soname
 	}
 	if !found {
-		t.Errorf("the shared build does not need libtokenkit.so: %v", neededLibraries(t, bin))
+		t.Errorf("the shared build does not need %s: %v", soname, neededLibraries(t, bin))
 	}
 	r := runSample(t, bin, map[string]string{"TOKENKIT_TOKEN_URL": srv + "/token", "TOKENKIT_CLIENT_ID": "demo-client",
 		"TOKENKIT_CLIENT_SECRET": "demo-secret", "TOKENKIT_CODE": testserver.Code()})

@@ -3,3 +3,4 @@
 mod capabilities;
 mod parse;
 mod request;
+mod security;

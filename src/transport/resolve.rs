@@ -77,3 +77,54 @@ impl Resolver for ClientResolver {
         Ok(addrs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ureq::unversioned::transport::time::Duration as UreqDuration;
+
+    fn resolve(resolver: &ClientResolver, uri: &str) -> std::result::Result<Vec<SocketAddr>, ureq::Error> {
+        let timeout = NextTimeout {
+            after: UreqDuration::Exact(Duration::from_millis(300)),
+            reason: ureq::Timeout::Resolve,
+            per_read: None,
+            per_write: None,
+        };
+        let config = ureq::Agent::config_builder().build();
+        resolver.resolve(&uri.parse::<Uri>().unwrap(), &config, timeout).map(|a| a.to_vec())
+    }
+
+    fn seed(resolver: &ClientResolver, key: &str, age: Duration, addr: &str) {
+        let mut addrs = resolver.lookup.empty();
+        addrs.push(addr.parse().unwrap());
+        let at = Instant::now().checked_sub(age).unwrap();
+        resolver.cache.lock().unwrap().insert(key.to_owned(), (at, addrs));
+    }
+
+    #[test]
+    fn literals_and_localhost_need_no_lookup_and_get_the_scheme_s_port() {
+        let r = ClientResolver::default();
+        assert_eq!(resolve(&r, "http://127.0.0.1/t").unwrap(), ["127.0.0.1:80".parse().unwrap()]);
+        assert_eq!(resolve(&r, "https://[::1]/t").unwrap(), ["[::1]:443".parse().unwrap()]);
+        assert_eq!(
+            resolve(&r, "http://localhost:8080/t").unwrap(),
+            ["127.0.0.1:8080".parse().unwrap(), "[::1]:8080".parse().unwrap()]
+        );
+        assert!(r.cache.lock().unwrap().is_empty(), "literals are not cached");
+    }
+
+    #[test]
+    fn names_are_cached_for_a_minute_and_forgotten_one_host_at_a_time() {
+        let r = ClientResolver::default();
+        seed(&r, "a.tokenkit.invalid:443", Duration::from_secs(5), "127.0.0.2:443");
+        seed(&r, "b.tokenkit.invalid:443", Duration::from_secs(5), "127.0.0.3:443");
+        seed(&r, "old.tokenkit.invalid:443", Duration::from_secs(61), "127.0.0.4:443");
+        assert_eq!(resolve(&r, "https://a.tokenkit.invalid/t").unwrap(), ["127.0.0.2:443".parse().unwrap()]);
+        // An entry older than a minute is looked up again (here: a name no DNS knows).
+        assert_ne!(resolve(&r, "https://old.tokenkit.invalid/t").ok(), Some(vec!["127.0.0.4:443".parse().unwrap()]));
+        r.forget(&Url::parse("https://a.tokenkit.invalid/t").unwrap());
+        let cache = r.cache.lock().unwrap();
+        assert!(!cache.contains_key("a.tokenkit.invalid:443"), "the failed host is forgotten");
+        assert!(cache.contains_key("b.tokenkit.invalid:443"), "other hosts are kept");
+    }
+}

@@ -156,10 +156,10 @@ example-go: lib
 # Java (JNA): the library is found through jna.library.path, or bundled in the jar.
 JAVA_RUN := java -Djna.library.path=$(abspath $(REL)) -cp "bindings/java/target/classes:bindings/java/target/test-classes:$$(cat bindings/java/target/classpath.txt)"
 
-test-java: lib
+test-java: capi
 	$(WITH_SERVERS) bash -c 'cd bindings/java && mvn -B -ntp -Dstyle.color=never test'
 
-example-java: lib
+example-java: capi
 	cd bindings/java && mvn -q -B -ntp test-compile
 	$(WITH_SERVERS) scripts/run_example.sh bash -c '$(JAVA_RUN) dev.tokenkit.examples.Exchange'
 
@@ -245,7 +245,7 @@ BENCH_OUT := target/bench
 bench: bench-build
 	bench/run.sh
 
-bench-build: lib cli
+bench-build: capi cli
 	$(CARGO) build --release --manifest-path bench/Cargo.toml --target-dir $(BENCH_OUT)
 	cd bench/go && go build -o ../../$(BENCH_OUT)/go-bench .
 	cd bindings/java && mvn -q -B -ntp -Dstyle.color=never test-compile

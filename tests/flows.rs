@@ -155,10 +155,17 @@ fn sign_in_ignores_forged_redirects_and_idle_connections() {
                 .unwrap();
             let port = url::Url::parse(&redirect_uri).unwrap().port().unwrap();
             browser = Some(std::thread::spawn(move || {
-                // An idle connection must hold up nobody.
+                // An idle connection must hold up nobody: the next request is answered long
+                // before the idle one's 5 s allowance runs out.
                 let _idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                let asked = Instant::now();
                 let forged = raw(port, "GET /callback?code=evil&state=wrong HTTP/1.1\r\nHost: x\r\n\r\n");
                 assert!(forged.contains("400"), "{forged}");
+                assert!(
+                    asked.elapsed() < Duration::from_millis(2500),
+                    "waited {:?} behind an idle connection",
+                    asked.elapsed()
+                );
                 let state =
                     url::Url::parse(&url).unwrap().query_pairs().find(|(n, _)| n == "state").unwrap().1.into_owned();
                 let twice = raw(port, &format!("GET /callback?code=a&state={state}&state={state} HTTP/1.1\r\n\r\n"));
@@ -196,16 +203,33 @@ fn sign_in_outlasts_idle_connections_and_refuses_oversize_requests() {
             browser = Some(std::thread::spawn(move || {
                 // As many idle connections as the listener reads at once: they fill its queue
                 // until they time out.
+                // They stay open: the listener must drop them itself.
                 let idle: Vec<TcpStream> = (0..32).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
                 std::thread::sleep(Duration::from_millis(5500));
-                drop(idle);
-                // Over 16 KiB, with the right state and a code the server does not know: if it were
-                // read, the sign-in would end with invalid_grant.
+                // A connection reset by its peer is dropped, not read again and again.
+                let reset = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+                // SAFETY: setsockopt on a socket this test owns, with a correctly sized linger.
+                unsafe {
+                    use std::os::unix::io::AsRawFd;
+                    libc::setsockopt(
+                        reset.as_raw_fd(),
+                        libc::SOL_SOCKET,
+                        libc::SO_LINGER,
+                        (&linger as *const libc::linger).cast(),
+                        std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                    );
+                }
+                drop(reset); // closed with linger 0: an RST
+                             // Over 16 KiB, with the right state and a code the server does not know: if it were
+                             // read, the sign-in would end with invalid_grant. Sent in two parts so the reads
+                             // do not fall on 1 KiB boundaries.
                 let mut oversize = TcpStream::connect(("127.0.0.1", port)).unwrap();
                 let pad = "p".repeat(17 * 1024);
-                let _ = oversize.write_all(
-                    format!("GET /callback?code=not-issued&state={state} HTTP/1.1\r\nX-Pad: {pad}\r\n\r\n").as_bytes(),
-                );
+                let request = format!("GET /callback?code=not-issued&state={state} HTTP/1.1\r\nX-Pad: {pad}\r\n\r\n");
+                let _ = oversize.write_all(&request.as_bytes()[..100]);
+                std::thread::sleep(Duration::from_millis(100));
+                let _ = oversize.write_all(&request.as_bytes()[100..]);
                 drop(oversize);
                 // The browser: ~2 KiB of headers, the request line first and the rest 150 ms later.
                 let mut browser = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -218,6 +242,7 @@ fn sign_in_outlasts_idle_connections_and_refuses_oversize_requests() {
                 browser.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
                 let _ = browser.read_to_string(&mut answer);
                 assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+                drop(idle);
             }));
             Ok(())
         })

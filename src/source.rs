@@ -112,30 +112,27 @@ impl TokenSource {
 
     /// A token whose access token is fresh, refreshing first if needed.
     pub fn token(&self) -> Result<Token> {
-        self.refuse_reentry()?;
-        let seen = {
-            let state = self.read();
-            match &state.token {
-                Some(t) if t.is_fresh(self.skew) => return Ok(t.clone()),
-                _ => state.generation,
-            }
-        };
-        self.refresh_after(seen)
+        self.with_fresh_token(Token::clone)
     }
 
-    /// Runs `f` on a fresh access token, refreshing first if needed. The cached path borrows the
-    /// token under the read lock: no clone of the token, no allocation, for callers that copy the
-    /// few bytes they need (the C layer's `tokenkit_source_access_token_copy`).
+    /// Runs `f` on a fresh access token, refreshing first if needed, without cloning the token
+    /// (the C layer's `tokenkit_source_access_token_copy` copies just its bytes).
     pub(crate) fn with_access_token<R>(&self, f: impl FnOnce(&str) -> R) -> Result<R> {
+        self.with_fresh_token(|t| f(t.access_token()))
+    }
+
+    /// Runs `f` on a fresh token: the cached one, borrowed under the read lock, or the result of a
+    /// refresh (shared with the threads that asked together).
+    fn with_fresh_token<R>(&self, f: impl FnOnce(&Token) -> R) -> Result<R> {
         self.refuse_reentry()?;
         let seen = {
             let state = self.read();
             match &state.token {
-                Some(t) if t.is_fresh(self.skew) => return Ok(f(t.access_token())),
+                Some(t) if t.is_fresh(self.skew) => return Ok(f(t)),
                 _ => state.generation,
             }
         };
-        Ok(f(self.refresh_after(seen)?.access_token()))
+        Ok(f(&self.refresh_after(seen)?))
     }
 
     /// Refreshes now, whatever the expiry. Threads that ask together share one refresh.

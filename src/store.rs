@@ -179,7 +179,11 @@ impl Store {
     /// The client settings of a profile as a config, ready for `Client::new` (with the client
     /// secret when the profile holds one).
     pub fn config(&self, name: &str) -> Result<ClientConfig> {
-        let profile = self.read(name)?;
+        self.config_of(name, &self.read(name)?)
+    }
+
+    /// The client settings of a profile already read.
+    fn config_of(&self, name: &str, profile: &Profile) -> Result<ClientConfig> {
         let mut client =
             Fields::from_json(&profile.client).ok_or_else(|| self.corrupt(name, "client is not an object"))?;
         let mut text = |field: &str| client.string(field).map_err(|e| self.corrupt(name, e.message()));
@@ -301,8 +305,9 @@ impl Store {
             expires_at: None,
             problem: None,
         };
+        // One read of the file for both its client settings and its token.
         let read = self.read(&info.name).and_then(|profile| {
-            let config = self.config(&info.name)?;
+            let config = self.config_of(&info.name, &profile)?;
             Ok((profile, config))
         });
         match read {

@@ -20,6 +20,7 @@
 
 #include "tokenkit.h"
 #include "../c/check.h"
+#include "source_race.h"
 
 extern char **environ;
 
@@ -210,23 +211,6 @@ static void test_device_flow(void) {
     tokenkit_client_free(client);
 }
 
-struct changes { pthread_mutex_t lock; int calls; char rt[256]; };
-static void on_change(void *user_data, const tokenkit_token *token) {
-    struct changes *ch = user_data;
-    const char *rt = tokenkit_token_refresh_token(token);
-    pthread_mutex_lock(&ch->lock);
-    ch->calls++;
-    snprintf(ch->rt, sizeof ch->rt, "%s", rt ? rt : "");
-    pthread_mutex_unlock(&ch->lock);
-}
-
-static void *race(void *arg) {
-    tokenkit_token *token = NULL;
-    tokenkit_status s = tokenkit_source_token((tokenkit_source *)arg, &token, NULL);
-    tokenkit_token_free(token);
-    return (void *)(intptr_t)s;
-}
-
 static void test_source_revoke_introspect(void) {
     tokenkit_client *client = discovered("tk-basic", "tk-basic-secret", TOKENKIT_AUTH_METHOD_CLIENT_SECRET_BASIC);
     tokenkit_token *token = NULL;
@@ -261,7 +245,7 @@ static void test_source_revoke_introspect(void) {
     CHECK(ch.rt[0] && first_rt[0] && strcmp(ch.rt, first_rt), "rotated refresh token reached the callback");
 
     /* Saved as the refresh token alone with a null access token: loads, and refreshes on use. */
-    char saved[512];
+    char saved[640];
     snprintf(saved, sizeof saved, "{\"refresh_token\":\"%s\",\"access_token\":null}", ch.rt);
     tokenkit_source *loaded = NULL;
     s = tokenkit_source_from_json(client, saved, NULL, &loaded, &err);

@@ -24,6 +24,7 @@
 
 #include "tokenkit.h"
 #include "../../c/check.h"
+#include "../source_race.h"
 
 extern char **environ;
 
@@ -169,23 +170,6 @@ static void test_code_exchange(void) {
         }
         tokenkit_client_free(client);
     }
-}
-
-struct changes { pthread_mutex_t lock; int calls; char rt[512]; };
-static void on_change(void *user_data, const tokenkit_token *token) {
-    struct changes *ch = user_data;
-    const char *rt = tokenkit_token_refresh_token(token);
-    pthread_mutex_lock(&ch->lock);
-    ch->calls++;
-    snprintf(ch->rt, sizeof ch->rt, "%s", rt ? rt : "");
-    pthread_mutex_unlock(&ch->lock);
-}
-
-static void *race(void *arg) {
-    tokenkit_token *token = NULL;
-    tokenkit_status s = tokenkit_source_token((tokenkit_source *)arg, &token, NULL);
-    tokenkit_token_free(token);
-    return (void *)(intptr_t)s;
 }
 
 static void test_refresh_rotation(void) {

@@ -35,7 +35,8 @@ lib:
 
 cli: lib
 	@mkdir -p $(CLI_DIR)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread examples/c/tokenkit_cli.c -o $(CLI_DIR)/tokenkit $(SHARED_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread cli/*.c -o $(CLI_DIR)/tokenkit $(SHARED_LIBS)
+	$(CLI_DIR)/tokenkit --man > $(CLI_DIR)/tokenkit.1
 	$(CC) $(CPPFLAGS) $(CFLAGS) examples/c/exchange_code.c -o $(CLI_DIR)/exchange_code $(SHARED_LIBS)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) examples/cpp/exchange.cpp -o $(CLI_DIR)/exchange_cpp $(SHARED_LIBS)
 
@@ -90,9 +91,11 @@ test-c-valgrind: lib
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread tests/c/test_abi.c -o $(CTEST)/test_abi_shared $(SHARED_LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread tests/c/test_abi.c -o $(CTEST)/test_abi_static $(STATIC_LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread tests/c/test_flows.c -o $(CTEST)/test_flows_shared $(SHARED_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pthread tests/c/test_store.c -o $(CTEST)/test_store_shared $(SHARED_LIBS)
 	$(WITH_SERVERS) $(VALGRIND) $(CTEST)/test_abi_shared
 	$(WITH_SERVERS) $(VALGRIND) $(CTEST)/test_abi_static
 	$(WITH_SERVERS) $(VALGRIND) $(CTEST)/test_flows_shared
+	$(WITH_SERVERS) $(VALGRIND) $(CTEST)/test_store_shared
 
 # The same tests built with AddressSanitizer (leak checking on) and UndefinedBehaviorSanitizer,
 # against the static library, run without valgrind (the two do not mix). Any report fails the run.
@@ -103,8 +106,10 @@ test-c-sanitize: lib
 	@mkdir -p $(CTEST)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANITIZE) -pthread tests/c/test_abi.c -o $(CTEST)/test_abi_asan $(STATIC_LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANITIZE) -pthread tests/c/test_flows.c -o $(CTEST)/test_flows_asan $(STATIC_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANITIZE) -pthread tests/c/test_store.c -o $(CTEST)/test_store_asan $(STATIC_LIBS)
 	$(WITH_SERVERS) env $(SANITIZE_ENV) $(CTEST)/test_abi_asan
 	$(WITH_SERVERS) env $(SANITIZE_ENV) $(CTEST)/test_flows_asan
+	$(WITH_SERVERS) env $(SANITIZE_ENV) $(CTEST)/test_store_asan
 
 # include/tokenkit.hpp: it wraps every function of tokenkit.h (scripts/check_hpp.sh), compiles
 # cleanly as C++20 too, and tests/cpp drives each class against the mock server under ASan and
@@ -118,7 +123,8 @@ test-cpp: lib
 	$(WITH_SERVERS) env $(SANITIZE_ENV) $(CTEST)/test_hpp_asan
 
 test-cli: cli
-	$(WITH_SERVERS) tests/cli/test_cli.sh $(CLI_DIR)
+	$(WITH_SERVERS) cli/tests/test_cli.sh $(CLI_DIR)
+	$(WITH_SERVERS) cli/tests/test_store.sh $(CLI_DIR)
 
 # Against oidc-provider (npm), a certified server nobody on this project wrote; needs Node.js.
 test-interop: cli test-interop-hydra

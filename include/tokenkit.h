@@ -207,7 +207,8 @@ typedef struct tokenkit_client tokenkit_client;
  * tokenkit_config_set_timeout_ms, tokenkit_config_set_attempt_timeout_ms,
  * tokenkit_config_set_max_response_bytes, tokenkit_config_set_max_idle_connections_per_host,
  * tokenkit_config_set_user_agent, tokenkit_config_add_ca_file,
- * tokenkit_config_set_revocation_style, tokenkit_config_set_retry, tokenkit_config_apply_preset,
+ * tokenkit_config_set_revocation_style, tokenkit_config_set_retry, tokenkit_config_set_log,
+ * tokenkit_config_apply_preset,
  * tokenkit_config_discover, tokenkit_config_free.
  */
 typedef struct tokenkit_config tokenkit_config;
@@ -233,6 +234,7 @@ typedef struct tokenkit_device_authorization tokenkit_device_authorization;
  * caller, freed with tokenkit_device_options_free(). Not thread-safe to change.
  *
  * Functions: tokenkit_device_options_new, tokenkit_device_options_set_on_prompt,
+ * tokenkit_device_options_set_on_poll,
  * tokenkit_device_options_set_scope, tokenkit_device_options_add_param,
  * tokenkit_device_options_set_pkce, tokenkit_device_options_set_cancel,
  * tokenkit_device_options_free.
@@ -298,7 +300,7 @@ typedef struct tokenkit_sign_in_options tokenkit_sign_in_options;
  *
  * Functions: tokenkit_source_new, tokenkit_source_from_json, tokenkit_source_token,
  * tokenkit_source_access_token, tokenkit_source_access_token_copy,
- * tokenkit_source_refresh, tokenkit_source_to_json,
+ * tokenkit_source_refresh, tokenkit_source_to_json, tokenkit_source_from_store,
  * tokenkit_source_free.
  */
 typedef struct tokenkit_source tokenkit_source;
@@ -315,6 +317,21 @@ typedef struct tokenkit_source tokenkit_source;
 typedef struct tokenkit_source_options tokenkit_source_options;
 
 /**
+ * A directory of profiles: per profile the client's settings (endpoints, client id, auth method;
+ * the client secret only when asked) and its token, each in `<dir>/<name>.json`, mode 0600.
+ * Writes are atomic; a refresh holds an advisory lock on the profile, so processes sharing one
+ * refresh once and all get the new token. Made by tokenkit_store_open(), owned by the caller,
+ * freed with tokenkit_store_free() once no call on it is running. Thread-safe: share it between
+ * threads. A profile name is 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'.
+ *
+ * Functions: tokenkit_store_open, tokenkit_store_dir, tokenkit_store_save_profile,
+ * tokenkit_store_config, tokenkit_store_token, tokenkit_store_saved_token,
+ * tokenkit_store_save_token, tokenkit_store_remove_token, tokenkit_store_delete_profile,
+ * tokenkit_store_profiles, tokenkit_store_free; tokenkit_source_from_store.
+ */
+typedef struct tokenkit_store tokenkit_store;
+
+/**
  * A token (RFC 6749 §5.1). Made by the grant calls, a token source or tokenkit_token_from_json();
  * owned by the caller, freed with tokenkit_token_free(), which zeroizes its secrets (the last of
  * its copies does). Immutable: may be read from any thread.
@@ -325,6 +342,28 @@ typedef struct tokenkit_source_options tokenkit_source_options;
  * tokenkit_token_free.
  */
 typedef struct tokenkit_token tokenkit_token;
+
+/**
+ * Receives the request log: `level` 1 for a line per attempt (method, URL, status or error, time)
+ * and per retry decision, 2 for the request's headers and form body and the response's headers
+ * too. Every secret value (client secret, codes, tokens, PKCE verifier, extra parameters, a
+ * token in a URL path) is written as `[redacted]`. `line` has no newline and is borrowed for the
+ * call. Called on the thread that makes the request, during the call; `user_data` must be usable
+ * from any thread that makes requests with the client.
+ */
+typedef void (*tokenkit_log_fn)(void *user_data,
+                                int32_t level,
+                                const char *line);
+
+/**
+ * Told after each poll of a device flow that did not end it, on the polling thread: `outcome`
+ * is "authorization_pending", "slow_down" (the interval grew) or "retrying" (a transient
+ * failure), borrowed for the call; `interval_ms` is the wait before the next poll. Return 0 to go
+ * on; any other value ends the flow with TOKENKIT_STATUS_CANCELLED.
+ */
+typedef int32_t (*tokenkit_device_poll_fn)(void *user_data,
+                                           const char *outcome,
+                                           int64_t interval_ms);
 
 /**
  * Receives the device authorization (user code, verification URI) during
@@ -690,6 +729,21 @@ tokenkit_status tokenkit_config_set_introspection_endpoint(struct tokenkit_confi
                                                            struct tokenkit_error **err);
 
 /**
+ * Sends the request log of clients made from this config to `log` with `user_data`, up to
+ * `level` (0 turns it off, and then `log` may be NULL; 1 requests and retries; 2 also headers).
+ * `log` and `user_data` must stay usable until every client made from this config, and every
+ * token source made from those clients, is freed (a source keeps its client alive). During
+ * tokenkit_store_token() the log is called while the profile is locked: a log function must not
+ * ask the store for the same profile. Returns OK or INVALID_ARGUMENT (a level outside 0 to 2, a
+ * NULL function with a level above 0).
+ */
+tokenkit_status tokenkit_config_set_log(struct tokenkit_config *config,
+                                        int32_t level,
+                                        tokenkit_log_fn log,
+                                        void *user_data,
+                                        struct tokenkit_error **err);
+
+/**
  * Sets how many idle keep-alive connections the client keeps per host (> 0; default 16, enough
  * for 8 threads sharing one client without reconnecting). Returns OK or INVALID_ARGUMENT.
  */
@@ -823,6 +877,16 @@ struct tokenkit_device_options *tokenkit_device_options_new(void);
 tokenkit_status tokenkit_device_options_set_cancel(struct tokenkit_device_options *options,
                                                    const struct tokenkit_cancel *cancel,
                                                    struct tokenkit_error **err);
+
+/**
+ * Sets the callback told of each poll (for a live prompt: still waiting, slowed down) and the
+ * pointer handed back to it; used by tokenkit_client_device_flow() and
+ * tokenkit_client_device_poll(). Returns OK or INVALID_ARGUMENT (NULL function).
+ */
+tokenkit_status tokenkit_device_options_set_on_poll(struct tokenkit_device_options *options,
+                                                    tokenkit_device_poll_fn on_poll,
+                                                    void *user_data,
+                                                    struct tokenkit_error **err);
 
 /**
  * Sets the callback that shows the user code and the pointer handed back to it. Returns OK or
@@ -1127,6 +1191,21 @@ tokenkit_status tokenkit_source_from_json(const struct tokenkit_client *client,
                                           struct tokenkit_error **err);
 
 /**
+ * Makes a source backed by profile `name` of `store`: it starts from the saved token, and each
+ * refresh goes through the store (as tokenkit_store_token()), so processes sharing the profile
+ * refresh once, take up the token another process saved, and never spend a rotated refresh token
+ * twice. `options` may be NULL; a refresh token in it is not used. Returns OK or INVALID_ARGUMENT
+ * (no such profile, a file that is not a profile). The source keeps its own reference to the
+ * store, which may be freed first. `name` is NULL or NUL-terminated, borrowed for the call.
+ */
+tokenkit_status tokenkit_source_from_store(const struct tokenkit_client *client,
+                                           const struct tokenkit_store *store,
+                                           const char *name,
+                                           const struct tokenkit_source_options *options,
+                                           struct tokenkit_source **out,
+                                           struct tokenkit_error **err);
+
+/**
  * Makes a source from `token` (copied; may be NULL when `options` has a refresh token, and then
  * the first use refreshes). `options` may be NULL (skew 60 s, no callback). Stores the source in
  * `*out`. Returns OK or INVALID_ARGUMENT (no token and no refresh token). `client`, `token` and
@@ -1213,6 +1292,121 @@ tokenkit_status tokenkit_source_token(const struct tokenkit_source *source,
  * Thread-safe.
  */
 const char *tokenkit_status_name(int32_t status);
+
+/**
+ * The client settings of profile `name` as a new config in `*out` (with the client secret when
+ * the profile holds one), freed with tokenkit_config_free(): add what the program owns (the
+ * secret, timeouts, a CA file), then tokenkit_client_new(). Returns OK or INVALID_ARGUMENT (no
+ * such profile, a file that is not a profile: the message names it). Thread-safe.
+ */
+tokenkit_status tokenkit_store_config(const struct tokenkit_store *store,
+                                      const char *name,
+                                      struct tokenkit_config **out,
+                                      struct tokenkit_error **err);
+
+/**
+ * Deletes profile `name` and its lock file. When `existed` is not NULL it receives 1 if there
+ * was such a profile, else 0. Returns OK or INVALID_ARGUMENT. Thread-safe.
+ */
+tokenkit_status tokenkit_store_delete_profile(const struct tokenkit_store *store,
+                                              const char *name,
+                                              uint8_t *existed,
+                                              struct tokenkit_error **err);
+
+/**
+ * The store's directory, for messages: borrowed from `store`; NULL for NULL. A directory name
+ * that is not UTF-8 is shown with U+FFFD in place of the bytes that are not.
+ */
+const char *tokenkit_store_dir(const struct tokenkit_store *store);
+
+/**
+ * Frees a store. NULL is accepted. No call on it may be running; sources made from it keep
+ * their own reference.
+ */
+void tokenkit_store_free(struct tokenkit_store *store);
+
+/**
+ * Opens the store in `dir` (made with mode 0700 if missing), or, when `dir` is NULL, in the
+ * default place: $TOKENKIT_STORE, else $XDG_CONFIG_HOME/tokenkit, else ~/.config/tokenkit.
+ * Stores the store in `*out`. Returns OK or INVALID_ARGUMENT (not UTF-8, no home, the directory
+ * cannot be made, `out` NULL). `dir` is NULL or NUL-terminated, borrowed for the call; `out` a
+ * place for one pointer; `err` NULL or a place for one pointer.
+ */
+tokenkit_status tokenkit_store_open(const char *dir,
+                                    struct tokenkit_store **out,
+                                    struct tokenkit_error **err);
+
+/**
+ * Every profile as a JSON array, by name, with nothing secret: a new string in `*out`, freed with
+ * tokenkit_string_free(). Each element has `name`, `client_id`, `has_token`,
+ * `has_refresh_token`, and when known `token_endpoint` and `expires_at` (Unix seconds); a file
+ * that could not be read has `problem` instead. Returns OK or INVALID_ARGUMENT. Thread-safe.
+ */
+tokenkit_status tokenkit_store_profiles(const struct tokenkit_store *store,
+                                        char **out,
+                                        struct tokenkit_error **err);
+
+/**
+ * Removes the token of profile `name`, keeping its client settings (a logout). When `out` is not
+ * NULL it receives the removed token, to revoke (NULL when there was none); free it with
+ * tokenkit_token_free(). Returns OK or INVALID_ARGUMENT. Thread-safe.
+ */
+tokenkit_status tokenkit_store_remove_token(const struct tokenkit_store *store,
+                                            const char *name,
+                                            struct tokenkit_token **out,
+                                            struct tokenkit_error **err);
+
+/**
+ * Saves profile `name` from `config` (its endpoints, client id, auth method, and the preset or
+ * issuer it came from; its client secret only when `with_secret` is not 0) and `token` (NULL for
+ * none yet), replacing a profile of that name. Timeouts, CA files and logging are not saved: they
+ * belong to the program. Returns OK or INVALID_ARGUMENT (bad name, no client id, the file cannot
+ * be written). Thread-safe. `store`, `config` and `token` are NULL or live; `name` NULL or
+ * NUL-terminated.
+ */
+tokenkit_status tokenkit_store_save_profile(const struct tokenkit_store *store,
+                                            const char *name,
+                                            const struct tokenkit_config *config,
+                                            const struct tokenkit_token *token,
+                                            uint8_t with_secret,
+                                            struct tokenkit_error **err);
+
+/**
+ * Saves `token` in the existing profile `name` (after a sign-in), keeping its client settings.
+ * Returns OK or INVALID_ARGUMENT. Thread-safe.
+ */
+tokenkit_status tokenkit_store_save_token(const struct tokenkit_store *store,
+                                          const char *name,
+                                          const struct tokenkit_token *token,
+                                          struct tokenkit_error **err);
+
+/**
+ * The token saved in profile `name`, as it is (fresh or not), with no request: a new token in
+ * `*out`, or NULL there when the profile holds none. Returns OK or INVALID_ARGUMENT. Thread-safe.
+ */
+tokenkit_status tokenkit_store_saved_token(const struct tokenkit_store *store,
+                                           const char *name,
+                                           struct tokenkit_token **out,
+                                           struct tokenkit_error **err);
+
+/**
+ * A fresh token of profile `name` in `*out` (free with tokenkit_token_free()): the saved one
+ * while it is more than `skew_ms` from expiry, else refreshed through `client` with the saved
+ * refresh token and saved, under the profile's lock, so that threads and processes asking
+ * together cause one refresh and all get its token. A rotated refresh token is saved before the
+ * lock is let go; when the server sends none, the old one is kept. `options` (NULL for none) go
+ * with the refresh as with tokenkit_client_refresh(); their cancel flag also ends the wait for
+ * another process's refresh. Returns OK, INVALID_ARGUMENT (no such profile, no token or no
+ * refresh token: sign in again), CANCELLED, or the statuses of tokenkit_client_refresh(). Blocks
+ * while another process refreshes. Thread-safe.
+ */
+tokenkit_status tokenkit_store_token(const struct tokenkit_store *store,
+                                     const char *name,
+                                     const struct tokenkit_client *client,
+                                     int64_t skew_ms,
+                                     const struct tokenkit_request_options *options,
+                                     struct tokenkit_token **out,
+                                     struct tokenkit_error **err);
 
 /**
  * Frees a string that a tokenkit function handed out through a `char **` output, overwriting its

@@ -19,11 +19,12 @@
  *   with Status::invalid_argument (C strings would end there).
  * - Strings: accessors copy into std::string; absent values are std::nullopt. Strings the library
  *   zeroizes (secrets) are copied into ordinary std::string objects, which are not.
- * - Callbacks (sign-in's open_url, the device prompt, a token source's on_change) are
- *   std::function objects. An exception thrown by one does not cross the C library: it stops the
- *   sign-in or device flow (on_change cannot stop anything) and is rethrown by the call that ran
- *   the callback, on the same thread.
- * - Threading is that of tokenkit.h: Client, Source and Cancel may be shared between threads,
+ * - Callbacks (sign-in's open_url, the device prompt and poll, a token source's on_change, a
+ *   config's log) are std::function objects. An exception thrown by one does not cross the C
+ *   library: it stops the sign-in or device flow (on_change and the log cannot stop anything) and
+ *   is rethrown by the call that ran the callback, on the same thread. The log is kept by the
+ *   Config and by every Client and Source made from it, as long as the library may call it.
+ * - Threading is that of tokenkit.h: Client, Source, Store and Cancel may be shared between threads,
  *   options and Config are filled from one thread, results are immutable.
  * - Client's constructor and exchange_code() check tokenkit_abi_version() == TOKENKIT_ABI_VERSION.
  *
@@ -406,6 +407,11 @@ public:
 /// it is refused, leaving the config unchanged. Fill it from one thread; Client copies it.
 class Config : public detail::settings<Config, tokenkit_config, tokenkit_config_free> {
 public:
+    /// Receives the request log: `level` 1 (a request, a retry) or 2 (headers, form body), and
+    /// the line, every secret written as "[redacted]". Called on the thread that makes the
+    /// request, by any thread using a client made from this config, so it must be thread-safe.
+    using Log = std::function<void(std::int32_t level, const std::string &line)>;
+
     Config() : settings(tokenkit_config_new()) {}
 
     /// https://, or http:// to a loopback address, tokenkit_config_set_token_endpoint().
@@ -489,15 +495,35 @@ public:
     std::string discover(const std::string &issuer, const RequestOptions &options) {
         return discover(issuer, options.native());
     }
+    /// Sends the request log up to `level` (1 requests and retries, 2 also headers) to `log`;
+    /// level 0 turns it off. tokenkit_config_set_log(). Clients made afterwards keep the function.
+    Config &set_log(std::int32_t level, Log log) {
+        auto callback = level > 0 ? std::make_shared<const Log>(std::move(log)) : nullptr;
+        detail::check([&](tokenkit_error **err) {
+            return tokenkit_config_set_log(get(), level, callback ? &Config::log_trampoline : nullptr,
+                                           const_cast<Log *>(callback.get()), err);
+        });
+        log_ = std::move(callback);
+        return *this;
+    }
+    /// The log function, shared with the clients made from this config (null when off).
+    const std::shared_ptr<const Log> &log() const noexcept { return log_; }
     using settings::native;
     tokenkit_config *native() noexcept { return get(); }
 
 private:
+    friend class Store;
+    /// Takes ownership of a tokenkit_config (Store::config()).
+    explicit Config(tokenkit_config *owned) : settings(owned) {}
     std::string discover(const std::string &issuer, const tokenkit_request_options *options) {
         return detail::make_string([&](char **out, tokenkit_error **err) {
             return tokenkit_config_discover(get(), detail::c_str(issuer, "issuer"), options, out, err);
         });
     }
+    static void log_trampoline(void *user_data, std::int32_t level, const char *line) noexcept {
+        (void)detail::guard([&] { (*static_cast<const Log *>(user_data))(level, line ? line : ""); });
+    }
+    std::shared_ptr<const Log> log_;
 };
 
 /// An authorization URL with its state and PKCE verifier (tokenkit_authorization), owned.
@@ -639,6 +665,10 @@ public:
     /// Shows the user code and verification URI; throwing stops the flow, and
     /// Client::device_flow() rethrows the exception.
     using Prompt = std::function<void(const DeviceAuthorizationView &authorization)>;
+    /// Told after each poll that did not end the flow: `outcome` "authorization_pending",
+    /// "slow_down" or "retrying", and the wait before the next poll. Returning false stops the
+    /// flow (Status::cancelled); throwing stops it too, and the call rethrows the exception.
+    using OnPoll = std::function<bool(const std::string &outcome, std::chrono::milliseconds interval)>;
 
     DeviceOptions() : settings(tokenkit_device_options_new()) {}
 
@@ -649,6 +679,15 @@ public:
             return tokenkit_device_options_set_on_prompt(get(), &DeviceOptions::trampoline, callback.get(), err);
         });
         on_prompt_ = std::move(callback);
+        return *this;
+    }
+    /// tokenkit_device_options_set_on_poll(); used by device_flow() and device_poll().
+    DeviceOptions &set_on_poll(OnPoll on_poll) {
+        auto callback = std::make_unique<OnPoll>(std::move(on_poll));
+        detail::check([&](tokenkit_error **err) {
+            return tokenkit_device_options_set_on_poll(get(), &DeviceOptions::poll_trampoline, callback.get(), err);
+        });
+        on_poll_ = std::move(callback);
         return *this;
     }
     /// tokenkit_device_options_set_scope().
@@ -673,7 +712,16 @@ private:
         return detail::guard(
             [&] { (*static_cast<const Prompt *>(user_data))(DeviceAuthorizationView(authorization)); });
     }
+    static std::int32_t poll_trampoline(void *user_data, const char *outcome, std::int64_t interval_ms) noexcept {
+        bool go_on = false;
+        std::int32_t thrown = detail::guard([&] {
+            go_on = (*static_cast<const OnPoll *>(user_data))(outcome ? outcome : "",
+                                                              std::chrono::milliseconds(interval_ms));
+        });
+        return thrown || !go_on;
+    }
     std::unique_ptr<Prompt> on_prompt_;
+    std::unique_ptr<OnPoll> on_poll_;
 };
 
 /// The settings of a token source (tokenkit_source_options).
@@ -719,7 +767,7 @@ private:
 class Client {
 public:
     /// Checks the ABI, then tokenkit_client_new() (the config is copied).
-    explicit Client(const Config &config) {
+    explicit Client(const Config &config) : log_(config.log()) {
         check_abi();
         client_ = detail::make<tokenkit_client, tokenkit_client_free>(
             [&](tokenkit_client **out, tokenkit_error **err) {
@@ -834,7 +882,116 @@ private:
             return tokenkit_client_device_poll(client_.get(), authorization.native(), options, out, err);
         });
     }
+    friend class Source;
+    // Declared first, so destroyed after the client that calls it.
+    std::shared_ptr<const Config::Log> log_;
     detail::handle<tokenkit_client, tokenkit_client_free> client_;
+};
+
+/// A directory of profiles (tokenkit_store): per profile a client's settings and its token, in
+/// `<dir>/<name>.json` (mode 0600); processes sharing a profile refresh it once. Share it between
+/// threads. Sources made from it keep what they need of it.
+class Store {
+public:
+    /// Opens the store in the default place ($TOKENKIT_STORE, else $XDG_CONFIG_HOME/tokenkit, else
+    /// ~/.config/tokenkit), tokenkit_store_open().
+    Store() : Store(nullptr) {}
+    /// Opens the store in `dir`, made (mode 0700) if missing, tokenkit_store_open().
+    explicit Store(const std::string &dir) : Store(detail::c_str(dir, "dir")) {}
+
+    /// The store's directory, tokenkit_store_dir().
+    std::string dir() const { return detail::string(tokenkit_store_dir(store_.get())); }
+    /// Saves profile `name` from `config` (the client secret only with `with_secret`), with no
+    /// token yet, replacing one of that name. tokenkit_store_save_profile().
+    void save_profile(const std::string &name, const Config &config, bool with_secret = false) const {
+        save_profile(name, config, nullptr, with_secret);
+    }
+    /// As save_profile(name, config, with_secret), with `token`.
+    void save_profile(const std::string &name, const Config &config, const TokenView &token,
+                      bool with_secret = false) const {
+        save_profile(name, config, token.native(), with_secret);
+    }
+    /// The profile's client settings, to complete (a secret, timeouts, a log) before Client(config).
+    /// tokenkit_store_config().
+    Config config(const std::string &name) const {
+        return Config(detail::make<tokenkit_config, tokenkit_config_free>([&](tokenkit_config **out, tokenkit_error **err) {
+                          return tokenkit_store_config(store_.get(), detail::c_str(name, "name"), out, err);
+                      }).release());
+    }
+    /// A fresh token of the profile, refreshed through `client` (once for all threads and
+    /// processes asking) when within `skew` of expiry, and saved. tokenkit_store_token().
+    Token token(const std::string &name, const Client &client,
+                std::chrono::milliseconds skew = std::chrono::seconds(60)) const {
+        return token(name, client, skew, nullptr);
+    }
+    /// As above, `options` going with the refresh; their cancel flag also ends the wait for
+    /// another process's refresh.
+    Token token(const std::string &name, const Client &client, std::chrono::milliseconds skew,
+                const RequestOptions &options) const {
+        return token(name, client, skew, options.native());
+    }
+    Token token(const std::string &name, const Client &client, std::chrono::milliseconds skew,
+                const tokenkit_request_options *options) const {
+        return Token(detail::make<tokenkit_token, tokenkit_token_free>([&](tokenkit_token **out, tokenkit_error **err) {
+                         return tokenkit_store_token(store_.get(), detail::c_str(name, "name"), client.native(),
+                                                     skew.count(), options, out, err);
+                     }).release());
+    }
+    /// The saved token as it is, with no request; std::nullopt when there is none.
+    /// tokenkit_store_saved_token().
+    std::optional<Token> saved_token(const std::string &name) const {
+        return optional_token([&](tokenkit_token **out, tokenkit_error **err) {
+            return tokenkit_store_saved_token(store_.get(), detail::c_str(name, "name"), out, err);
+        });
+    }
+    /// Saves `token` in the existing profile (after a sign-in), tokenkit_store_save_token().
+    void save_token(const std::string &name, const TokenView &token) const {
+        detail::check([&](tokenkit_error **err) {
+            return tokenkit_store_save_token(store_.get(), detail::c_str(name, "name"), token.native(), err);
+        });
+    }
+    /// Removes the profile's token (a logout) and returns it, to revoke; std::nullopt when there
+    /// was none. tokenkit_store_remove_token().
+    std::optional<Token> remove_token(const std::string &name) const {
+        return optional_token([&](tokenkit_token **out, tokenkit_error **err) {
+            return tokenkit_store_remove_token(store_.get(), detail::c_str(name, "name"), out, err);
+        });
+    }
+    /// Deletes the profile; false when there was none. tokenkit_store_delete_profile().
+    bool delete_profile(const std::string &name) const {
+        std::uint8_t existed = 0;
+        detail::check([&](tokenkit_error **err) {
+            return tokenkit_store_delete_profile(store_.get(), detail::c_str(name, "name"), &existed, err);
+        });
+        return existed != 0;
+    }
+    /// Every profile as a JSON array, nothing secret: `name`, `client_id`, `has_token`,
+    /// `has_refresh_token`, and `token_endpoint`, `expires_at` or `problem`. tokenkit_store_profiles().
+    std::string profiles() const {
+        return detail::make_string(
+            [&](char **out, tokenkit_error **err) { return tokenkit_store_profiles(store_.get(), out, err); });
+    }
+    const tokenkit_store *native() const noexcept { return store_.get(); }
+
+private:
+    explicit Store(const char *dir) {
+        store_ = detail::make<tokenkit_store, tokenkit_store_free>(
+            [&](tokenkit_store **out, tokenkit_error **err) { return tokenkit_store_open(dir, out, err); });
+    }
+    void save_profile(const std::string &name, const Config &config, const tokenkit_token *token,
+                      bool with_secret) const {
+        detail::check([&](tokenkit_error **err) {
+            return tokenkit_store_save_profile(store_.get(), detail::c_str(name, "name"), config.native(), token,
+                                               with_secret ? 1 : 0, err);
+        });
+    }
+    template <typename Call>
+    static std::optional<Token> optional_token(Call &&call) {
+        auto token = detail::make<tokenkit_token, tokenkit_token_free>(std::forward<Call>(call));
+        if (!token) return std::nullopt;
+        return Token(token.release());
+    }
+    detail::handle<tokenkit_store, tokenkit_store_free> store_;
 };
 
 /// Hands out a valid access token, refreshing it (once for any number of threads) near expiry
@@ -852,6 +1009,15 @@ public:
     static Source from_json(const Client &client, const std::string &json) { return from_json(client, json, nullptr); }
     static Source from_json(const Client &client, const std::string &json, const SourceOptions &options) {
         return from_json(client, json, &options);
+    }
+    /// A source backed by profile `name` of `store`: it starts from the saved token and refreshes
+    /// through the store (once across processes), tokenkit_source_from_store().
+    static Source from_store(const Client &client, const Store &store, const std::string &name) {
+        return from_store(client, store, name, nullptr);
+    }
+    static Source from_store(const Client &client, const Store &store, const std::string &name,
+                             const SourceOptions &options) {
+        return from_store(client, store, name, &options);
     }
 
     /// A valid token, refreshed first when needed, tokenkit_source_token().
@@ -889,23 +1055,34 @@ public:
 
 private:
     Source(const Client &client, const Token *token, const SourceOptions *options)
-        : on_change_(options ? options->on_change() : nullptr) {
+        : log_(client.log_), on_change_(options ? options->on_change() : nullptr) {
         source_ = detail::make<tokenkit_source, tokenkit_source_free>([&](tokenkit_source **out, tokenkit_error **err) {
             return tokenkit_source_new(client.native(), token ? token->native() : nullptr,
                                        options ? options->native() : nullptr, out, err);
         });
     }
-    Source(tokenkit_source *source, std::shared_ptr<const SourceOptions::OnChange> on_change) noexcept
-        : on_change_(std::move(on_change)), source_(source) {}
+    Source(tokenkit_source *source, const Client &client, const SourceOptions *options) noexcept
+        : log_(client.log_), on_change_(options ? options->on_change() : nullptr), source_(source) {}
     static Source from_json(const Client &client, const std::string &json, const SourceOptions *options) {
         auto source = detail::make<tokenkit_source, tokenkit_source_free>(
             [&](tokenkit_source **out, tokenkit_error **err) {
                 return tokenkit_source_from_json(client.native(), detail::c_str(json, "json"),
                                                  options ? options->native() : nullptr, out, err);
             });
-        return Source(source.release(), options ? options->on_change() : nullptr);
+        return Source(source.release(), client, options);
     }
-    // Declared first, so destroyed after the source that calls it.
+    static Source from_store(const Client &client, const Store &store, const std::string &name,
+                             const SourceOptions *options) {
+        auto source = detail::make<tokenkit_source, tokenkit_source_free>(
+            [&](tokenkit_source **out, tokenkit_error **err) {
+                return tokenkit_source_from_store(client.native(), store.native(), detail::c_str(name, "name"),
+                                                  options ? options->native() : nullptr, out, err);
+            });
+        return Source(source.release(), client, options);
+    }
+    // Declared first, so destroyed after the source that calls them (the client's log goes on
+    // being called by the source's refreshes).
+    std::shared_ptr<const Config::Log> log_;
     std::shared_ptr<const SourceOptions::OnChange> on_change_;
     detail::handle<tokenkit_source, tokenkit_source_free> source_;
 };

@@ -162,6 +162,7 @@ paths() {
   LIBDIR=${LIBDIR:-$PREFIX/lib}
   INCLUDEDIR=${INCLUDEDIR:-$PREFIX/include}
   DOCDIR=${DOCDIR:-$PREFIX/share/doc/tokenkit}
+  MANDIR=${MANDIR:-$PREFIX/share/man}
   CMAKEDIR=$LIBDIR/cmake/tokenkit
   PCDIR=$LIBDIR/pkgconfig
 }
@@ -258,9 +259,11 @@ install_tree() {
     "$stage/native-static-libs.txt"
   write_cmake "$d$CMAKEDIR"
   # The CLI finds the library relative to itself ($ORIGIN), so the tree can be moved.
-  "${CC:-cc}" -std=c11 -O2 -pthread -ffile-prefix-map="$root/=" -I"$root/include" "$root/examples/c/tokenkit_cli.c" \
+  "${CC:-cc}" -std=c11 -O2 -pthread -ffile-prefix-map="$root/=" -I"$root/include" "$root"/cli/*.c \
     -o "$d$BINDIR/tokenkit" -L"$stage/lib" -ltokenkit "-Wl,-rpath,\$ORIGIN/$(relative "$BINDIR" "$LIBDIR")"
   strip "$d$BINDIR/tokenkit"
+  install -d "$d$MANDIR/man1"
+  LD_LIBRARY_PATH="$stage/lib" "$d$BINDIR/tokenkit" --man >"$d$MANDIR/man1/tokenkit.1"
   install -m 644 "$root/LICENSE-MIT" "$root/LICENSE-APACHE" "$root/README.md" "$d$DOCDIR/"
   echo "capi: installed tokenkit $version (ABI $abi) into $d$PREFIX"
 }
@@ -272,7 +275,7 @@ uninstall_tree() {
     "$d$LIBDIR/$real" "$d$LIBDIR/$soname" "$d$LIBDIR/libtokenkit.so" "$d$LIBDIR/libtokenkit.a" \
     "$d$PCDIR/tokenkit.pc" "$d$PCDIR/tokenkit-static.pc" \
     "$d$CMAKEDIR/tokenkitConfig.cmake" "$d$CMAKEDIR/tokenkitConfigVersion.cmake" \
-    "$d$BINDIR/tokenkit" "$d$DOCDIR/LICENSE-MIT" "$d$DOCDIR/LICENSE-APACHE" "$d$DOCDIR/README.md"
+    "$d$BINDIR/tokenkit" "$d$MANDIR/man1/tokenkit.1" "$d$DOCDIR/LICENSE-MIT" "$d$DOCDIR/LICENSE-APACHE" "$d$DOCDIR/README.md"
   rmdir "$d$CMAKEDIR" "$d$DOCDIR" 2>/dev/null || true
   echo "capi: removed tokenkit $version from $d$PREFIX"
 }
@@ -281,7 +284,7 @@ dist() {
   local out=$root/target/dist name tar_opts
   name=tokenkit-$version-$(uname -s | tr '[:upper:]' '[:lower:]')-$(uname -m)
   rm -rf "${out:?}/$name" "$out/$name.tar.gz" "$out/$name-debug.tar.gz"
-  DESTDIR=$out/$name PREFIX="" BINDIR=/bin LIBDIR=/lib INCLUDEDIR=/include DOCDIR=/share/doc/tokenkit \
+  DESTDIR=$out/$name PREFIX="" BINDIR=/bin LIBDIR=/lib INCLUDEDIR=/include DOCDIR=/share/doc/tokenkit MANDIR=/share/man \
     PC_PREFIX='${pcfiledir}/../..' install_tree > /dev/null
   # Reproducible: fixed owner, order and time (the last commit's, when there is one).
   tar_opts=(--owner=0 --group=0 --numeric-owner --sort=name

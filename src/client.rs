@@ -13,8 +13,9 @@ use crate::cancel::Cancel;
 use crate::config::{AuthMethod, ClientConfig, Endpoint};
 use crate::error::{Error, ErrorKind, Result};
 use crate::grants::Grant;
+use crate::log::{self, Logger, LOG_HEADERS, LOG_REQUESTS};
 use crate::options::{RequestOptions, Setting};
-use crate::retry::RetryRule;
+use crate::retry::{RetryPolicy, RetryRule};
 use crate::secret::Secret;
 use crate::token::Token;
 use crate::transport::{HttpRequest, HttpResponse, InFlight, Method, Transport, UreqTransport};
@@ -264,6 +265,8 @@ impl Client {
             Some((body, authorization)) => (Some(body.as_bytes()), authorization.as_ref().map(|a| a.as_str())),
             None => (None, None),
         };
+        let logger = self.config.logger();
+        let shown = logger.map(|_| log::shown_url(url, segment.is_some())).unwrap_or_default();
         let mut retry = 0;
         loop {
             if let Some(cancel) = call.cancel {
@@ -282,10 +285,16 @@ impl Client {
                 form_body,
                 timeout: self.config.attempt_timeout().map_or(left, |a| a.min(left)),
             };
+            if let Some(logger) = logger.filter(|l| l.wants(LOG_HEADERS)) {
+                log_request(logger, call.method, &shown, authorization, form_body, &secrets);
+            }
             let sent = {
                 let _in_flight = InFlight::enter(call.cancel);
                 self.transport.send(&request)
             };
+            if let Some(logger) = logger {
+                log_answer(logger, call.method, &shown, now.elapsed(), &sent, &secrets);
+            }
             let err = match sent.and_then(|mut response| {
                 mask_echoes(&mut response, &secrets);
                 read(&response)
@@ -297,13 +306,35 @@ impl Client {
                 }
                 Err(e) => with_location(e, what, url).redact(&secrets),
             };
-            match self.config.retry().next_wait(retry, call.retry, &err) {
+            let policy = self.config.retry();
+            match policy.next_wait(retry, call.retry, &err) {
                 // A wait that would end past the deadline is not started: the call fails now.
                 Some(wait) if Instant::now() + wait < deadline => {
+                    if let Some(logger) = logger {
+                        let max = policy.max_retries();
+                        logger.line(
+                            LOG_REQUESTS,
+                            &format!("retrying in {} ms (retry {} of {max})", wait.as_millis(), retry + 1),
+                        );
+                    }
                     crate::cancel::sleep(call.cancel, wait)?;
                     retry += 1;
                 }
-                _ => return Err(err),
+                Some(wait) => {
+                    if let Some(logger) = logger {
+                        let why = format!("not retrying: a wait of {} ms would pass the deadline", wait.as_millis());
+                        logger.line(LOG_REQUESTS, &why);
+                    }
+                    return Err(err);
+                }
+                None => {
+                    if let Some(logger) = logger.filter(|_| retry > 0 || policy.max_retries() == 0) {
+                        if RetryPolicy::allows(call.retry, &err) {
+                            logger.line(LOG_REQUESTS, &format!("not retrying: {retry} retries made, none left"));
+                        }
+                    }
+                    return Err(err);
+                }
             }
         }
     }
@@ -329,6 +360,55 @@ impl Client {
             secrets.extend(basic.strip_prefix("Basic "));
         }
         secrets
+    }
+}
+
+/// The request as `-vv` shows it: method and URL, then its headers and form body, redacted.
+fn log_request(
+    logger: &Logger,
+    method: Method,
+    shown: &str,
+    authorization: Option<&str>,
+    form_body: Option<&[u8]>,
+    secrets: &[&str],
+) {
+    logger.line(LOG_HEADERS, &format!("> {} {shown}", method.as_str()));
+    if let Some(value) = authorization {
+        logger.line(LOG_HEADERS, &format!("> Authorization: {}", log::redacted_authorization(value)));
+    }
+    if let Some(body) = form_body {
+        logger.line(LOG_HEADERS, "> Content-Type: application/x-www-form-urlencoded");
+        logger.line(LOG_HEADERS, &format!("> {}", log::redacted_form(body, secrets)));
+    }
+}
+
+/// One attempt's outcome as `-v` shows it: status or error, and time; `-vv` adds the response's
+/// headers that tokenkit reads. An error is shown redacted, as the caller would get it.
+fn log_answer(
+    logger: &Logger,
+    method: Method,
+    shown: &str,
+    took: std::time::Duration,
+    sent: &Result<HttpResponse>,
+    secrets: &[&str],
+) {
+    let method = method.as_str();
+    let ms = took.as_millis();
+    match sent {
+        Ok(response) => {
+            logger.line(LOG_REQUESTS, &format!("{method} {shown} -> {} ({ms} ms)", response.status));
+            if let Some(content_type) = &response.content_type {
+                let content_type = crate::response::escape_controls(content_type);
+                logger.line(LOG_HEADERS, &format!("< Content-Type: {content_type}"));
+            }
+            if let Some(after) = response.retry_after {
+                logger.line(LOG_HEADERS, &format!("< Retry-After: {}", after.as_secs()));
+            }
+        }
+        Err(e) => {
+            let e = e.clone().redact(secrets);
+            logger.line(LOG_REQUESTS, &format!("{method} {shown} failed after {ms} ms: {}", e.message()));
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::log::{LogFn, Logger};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::transport::{check_endpoint, Settings};
@@ -157,6 +158,8 @@ pub struct ClientConfig {
     retry: RetryPolicy,
     /// The preset applied last and its project id: what a saved profile names to rebuild it.
     preset: Option<(String, Option<String>)>,
+    /// Where the request log goes, if anywhere (never saved in a profile).
+    logger: Option<Logger>,
 }
 
 impl Default for ClientConfig {
@@ -182,6 +185,7 @@ impl Default for ClientConfig {
             authorization_params: Vec::new(),
             retry: RetryPolicy::default(),
             preset: None,
+            logger: None,
         }
     }
 }
@@ -361,6 +365,18 @@ impl ClientConfig {
 
     pub(crate) fn authorization_style(&self) -> AuthorizationStyle {
         self.authorization_style
+    }
+
+    /// Sends the request log to `write`: at level 1 (`LOG_REQUESTS`) a line per attempt (method,
+    /// URL, status or error, time) and per retry decision, at level 2 (`LOG_HEADERS`) also the
+    /// headers and form body, every secret value written as `[redacted]`; level 0 turns it off.
+    /// `write` is called on the thread that makes the request, and must not block for long.
+    pub fn set_logger(&mut self, level: u8, write: std::sync::Arc<LogFn>) {
+        self.logger = (level > 0).then(|| Logger::new(level, write));
+    }
+
+    pub(crate) fn logger(&self) -> Option<&Logger> {
+        self.logger.as_ref()
     }
 
     /// Sets the retry policy (see `RetryPolicy::new`).

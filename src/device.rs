@@ -85,16 +85,28 @@ impl Client {
                 return Err(Error::new(ErrorKind::Timeout, "the device code expired before the user finished"));
             }
             crate::cancel::sleep(cancel, interval)?;
-            match self.request_token(&grant, &options.params, cancel) {
-                Err(e) if e.oauth_code() == Some("authorization_pending") => failures = 0,
-                Err(e) if e.oauth_code() == Some("slow_down") => interval += SLOW_DOWN_STEP,
+            let outcome = match self.request_token(&grant, &options.params, cancel) {
+                Err(e) if e.oauth_code() == Some("authorization_pending") => {
+                    failures = 0;
+                    "authorization_pending"
+                }
+                Err(e) if e.oauth_code() == Some("slow_down") => {
+                    interval += SLOW_DOWN_STEP;
+                    "slow_down"
+                }
                 Err(e) if failures < self.config().retry().max_retries() && RetryPolicy::is_retryable(&e) => {
                     failures += 1;
                     if let Some(after) = e.retry_after() {
                         interval = interval.max(after.min(MAX_INTERVAL));
                     }
+                    "retrying"
                 }
                 other => return other,
+            };
+            if let Some(on_poll) = &options.on_poll {
+                if !on_poll(outcome, interval) {
+                    return Err(Error::cancelled("device flow: cancelled by the application"));
+                }
             }
         }
     }

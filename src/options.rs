@@ -260,9 +260,19 @@ pub struct DeviceOptions {
     pub(crate) params: Vec<(String, String)>,
     pub(crate) pkce: bool,
     pub(crate) cancel: Option<Arc<Cancel>>,
+    pub(crate) on_poll: Option<Arc<OnPoll>>,
 }
 
+/// Told after each poll that did not end the device flow: what the server said
+/// (`authorization_pending`, `slow_down`, or `retrying` after a transient failure) and the
+/// interval until the next poll. Returning false ends the flow as cancelled.
+pub type OnPoll = dyn Fn(&str, std::time::Duration) -> bool + Send + Sync;
+
 impl DeviceOptions {
+    /// Sets the callback told of each poll (for a live prompt: waiting, slowed down).
+    pub fn set_on_poll(&mut self, on_poll: Arc<OnPoll>) {
+        self.on_poll = Some(on_poll);
+    }
     /// The scope asked for; unset uses the config's default scope.
     pub fn set_scope(&mut self, scope: &str) {
         self.scope = Some(scope.to_owned());

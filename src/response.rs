@@ -100,7 +100,7 @@ pub(crate) fn error_code(response: &HttpResponse) -> Option<Zeroizing<String>> {
 
 /// Server text with every control character (C0, DEL, C1) written as a Rust escape (`\u{1b}`,
 /// `\r`), the rest as sent.
-fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(text);
     }

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::options::RequestOptions;
 use crate::response::Fields;
 use crate::secret::Secret;
+use crate::store::Store;
 use crate::token::{SavedToken, Token};
 
 /// How long before its expiry a token counts as expired unless told otherwise.
@@ -49,6 +50,9 @@ pub type OnChange = Box<dyn Fn(&Token) + Send + Sync>;
 /// refresh at a time however many threads ask (see the module doc).
 pub struct TokenSource {
     client: Arc<Client>,
+    /// The store profile whose token this source shares with other processes, if any: refreshes
+    /// then go through the store's lock, and a token another process saved is taken up.
+    profile: Option<(Store, String)>,
     skew: Duration,
     on_change: Option<OnChange>,
     state: RwLock<State>,
@@ -82,6 +86,7 @@ impl TokenSource {
         }
         Ok(TokenSource {
             client,
+            profile: None,
             skew,
             on_change,
             state: RwLock::new(State { token, refresh_token, generation: 0, last_error: None }),
@@ -108,6 +113,29 @@ impl TokenSource {
             return Err(Error::invalid_argument("saved token: no access_token and no refresh_token"));
         }
         TokenSource::new(client, token, refresh_token, skew, on_change)
+    }
+
+    /// A source backed by profile `name` of `store`: it starts from the saved token and refreshes
+    /// through the store (`Store::token`), so processes sharing the profile refresh once and each
+    /// takes up the token another saved. The profile must exist; it may hold no token yet only
+    /// if one is saved before the first use.
+    pub fn from_store(
+        client: Arc<Client>,
+        store: Store,
+        name: &str,
+        skew: Duration,
+        on_change: Option<OnChange>,
+    ) -> Result<TokenSource> {
+        let token = store.saved_token(name)?;
+        let refresh_token = token.as_ref().and_then(|t| t.refresh_secret().cloned());
+        Ok(TokenSource {
+            client,
+            profile: Some((store, name.to_owned())),
+            skew,
+            on_change,
+            state: RwLock::new(State { token, refresh_token, generation: 0, last_error: None }),
+            refresh_lock: Mutex::new(()),
+        })
     }
 
     /// A token whose access token is fresh, refreshing first if needed.
@@ -172,7 +200,7 @@ impl TokenSource {
     /// Refreshes unless another refresh finished since generation `seen`, whose result is shared.
     fn refresh_after(&self, seen: u64) -> Result<Token> {
         let _one_at_a_time = self.refresh_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let refresh_token = {
+        let (refresh_token, stale) = {
             let state = self.read();
             if state.generation != seen {
                 return match (&state.last_error, &state.token) {
@@ -181,14 +209,27 @@ impl TokenSource {
                     (None, None) => Err(Error::invalid_argument("no token is available")),
                 };
             }
-            state.refresh_token.clone().ok_or_else(|| {
-                Error::invalid_argument("the access token has expired and there is no refresh token; sign in again")
-            })?
+            let stale = state.token.as_ref().map(|t| Zeroizing::new(t.access_token().to_owned()));
+            (state.refresh_token.clone(), stale)
         };
-        let result = self
-            .client
-            .refresh(refresh_token.expose(), &RequestOptions::default())
-            .map(|t| t.keep_refresh_token(Some(&refresh_token)));
+        let result = match (&self.profile, refresh_token) {
+            // The store reads the profile again under its lock and refreshes with the refresh
+            // token saved there, which another process may have rotated.
+            (Some((store, name)), _) => store.refresh(
+                name,
+                &self.client,
+                self.skew,
+                stale.as_deref().map(String::as_str),
+                &RequestOptions::default(),
+            ),
+            (None, Some(refresh_token)) => self
+                .client
+                .refresh(refresh_token.expose(), &RequestOptions::default())
+                .map(|t| t.keep_refresh_token(Some(&refresh_token))),
+            (None, None) => Err(Error::invalid_argument(
+                "the access token has expired and there is no refresh token; sign in again",
+            )),
+        };
         {
             let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
             state.generation += 1;

@@ -19,12 +19,16 @@ use std::time::Duration;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::cancel::Cancel;
 use crate::client::Client;
 use crate::config::{AuthMethod, ClientConfig, Endpoint};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::RequestOptions;
 use crate::response::Fields;
 use crate::token::Token;
+
+/// How long a cancellable wait for a profile's lock sleeps between tries.
+const LOCK_NAP: Duration = Duration::from_millis(20);
 
 /// The format version written in every profile.
 const FORMAT: i64 = 1;
@@ -222,15 +226,32 @@ impl Store {
     /// else refreshed through `client` with the saved refresh token and saved, under the profile's
     /// lock so that processes asking together refresh once. When the server sends no new refresh
     /// token the old one is kept (RFC 6749 §6).
-    pub fn token(&self, name: &str, client: &Client, skew: Duration) -> Result<Token> {
+    ///
+    /// `options` go with the refresh (a scope, extra parameters); their cancel flag also ends the
+    /// wait for another process's refresh.
+    pub fn token(&self, name: &str, client: &Client, skew: Duration, options: &RequestOptions) -> Result<Token> {
         if let Some(token) = self.read(name)?.token.filter(|t| t.is_fresh(skew)) {
             return Ok(token);
         }
-        let _lock = self.lock(name)?;
+        self.refresh(name, client, skew, None, options)
+    }
+
+    /// Refreshes a profile's token under its lock, unless another process did it first: a saved
+    /// token that is fresh and is not `stale` (the access token the caller found wanting) is
+    /// returned as it is. A token source backed by the store refreshes through here.
+    pub(crate) fn refresh(
+        &self,
+        name: &str,
+        client: &Client,
+        skew: Duration,
+        stale: Option<&str>,
+        options: &RequestOptions,
+    ) -> Result<Token> {
+        let _lock = self.lock_or_cancel(name, options.cancel())?;
         // Read again under the lock: another process may have refreshed while this one waited.
         let profile = self.read(name)?;
         let old = match profile.token {
-            Some(t) if t.is_fresh(skew) => return Ok(t),
+            Some(t) if t.is_fresh(skew) && stale != Some(t.access_token()) => return Ok(t),
             other => other,
         };
         let refresh_token = old.as_ref().and_then(Token::refresh_token).ok_or_else(|| {
@@ -240,7 +261,7 @@ impl Store {
             ))
         })?;
         let fresh = client
-            .refresh(refresh_token, &RequestOptions::default())
+            .refresh(refresh_token, options)
             .map_err(|e| e.with_context(&format!("refreshing profile {name}")))?
             .keep_refresh_token(old.as_ref().and_then(Token::refresh_secret));
         self.write(name, &Profile { client: profile.client, token: Some(fresh.clone()) }).map_err(|e| {
@@ -394,17 +415,27 @@ impl Store {
         Ok(())
     }
 
+    /// The profile's lock, waited for in short naps so that `cancel` can end the wait (another
+    /// process may hold it for a whole refresh).
+    fn lock_or_cancel(&self, name: &str, cancel: Option<&Cancel>) -> Result<Lock> {
+        let Some(cancel) = cancel else { return self.lock(name) };
+        let file = self.lock_file(name)?;
+        loop {
+            cancel.check()?;
+            // SAFETY: flock on a descriptor this function owns; no memory is involved.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Ok(Lock(file));
+            }
+            let e = std::io::Error::last_os_error();
+            match e.kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted => cancel.sleep(LOCK_NAP)?,
+                _ => return Err(io_error(format!("cannot lock profile {name}"), &e)),
+            }
+        }
+    }
+
     fn lock(&self, name: &str) -> Result<Lock> {
-        check_name(name)?;
-        let path = self.dir.join(format!("{name}.lock"));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| io_error(format!("cannot lock profile {name}"), &e))?;
-        let _ = file.set_permissions(fs::Permissions::from_mode(0o600));
+        let file = self.lock_file(name)?;
         loop {
             // SAFETY: flock on a descriptor this function owns; no memory is involved.
             if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
@@ -415,6 +446,20 @@ impl Store {
                 return Err(io_error(format!("cannot lock profile {name}"), &e));
             }
         }
+    }
+
+    fn lock_file(&self, name: &str) -> Result<File> {
+        check_name(name)?;
+        let path = self.dir.join(format!("{name}.lock"));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| io_error(format!("cannot lock profile {name}"), &e))?;
+        let _ = file.set_permissions(fs::Permissions::from_mode(0o600));
+        Ok(file)
     }
 }
 

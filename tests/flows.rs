@@ -48,6 +48,35 @@ fn slow_down_adds_five_seconds_and_denial_stops() {
 }
 
 #[test]
+fn on_poll_hears_each_pending_poll_and_the_slow_down_and_can_stop_the_flow() {
+    let server = server();
+    let client = client(&server, "/token");
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let mut options = device("slow_down", "1");
+    let sink = heard.clone();
+    options.set_on_poll(Arc::new(move |outcome: &str, interval: Duration| {
+        sink.lock().unwrap().push((outcome.to_owned(), interval));
+        true
+    }));
+    client.device_flow(&options, &mut |_| Ok(())).unwrap();
+    let heard = heard.lock().unwrap().clone();
+    assert_eq!(heard, vec![("slow_down".to_owned(), Duration::from_secs(6))], "RFC 8628 §3.5: 5 s more");
+
+    let mut options = device("never", "1");
+    let polls = Arc::new(Mutex::new(0));
+    let count = polls.clone();
+    options.set_on_poll(Arc::new(move |outcome: &str, _| {
+        assert_eq!(outcome, "authorization_pending");
+        let mut polls = count.lock().unwrap();
+        *polls += 1;
+        *polls < 2
+    }));
+    let e = client.device_flow(&options, &mut |_| Ok(())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    assert_eq!(*polls.lock().unwrap(), 2, "the flow stopped when on_poll said so");
+}
+
+#[test]
 fn device_flow_is_cancelled_while_it_waits() {
     let server = server();
     let client = client(&server, "/token");

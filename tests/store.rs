@@ -100,7 +100,11 @@ fn ten_callers_on_an_expired_profile_cause_one_refresh() {
                 let store = Store::open(Some(&dir)).unwrap();
                 let client = Client::new(store.config("shared").unwrap()).unwrap();
                 barrier.wait();
-                store.token("shared", &client, DEFAULT_SKEW).unwrap().access_token().to_owned()
+                store
+                    .token("shared", &client, DEFAULT_SKEW, &RequestOptions::default())
+                    .unwrap()
+                    .access_token()
+                    .to_owned()
             })
         })
         .collect();
@@ -112,7 +116,7 @@ fn ten_callers_on_an_expired_profile_cause_one_refresh() {
     assert_eq!(saved.refresh_token(), initial.refresh_token(), "the refresh token the server did not replace is kept");
     // Fresh now: no request.
     let client = Client::new(store.config("shared").unwrap()).unwrap();
-    store.token("shared", &client, DEFAULT_SKEW).unwrap();
+    store.token("shared", &client, DEFAULT_SKEW, &RequestOptions::default()).unwrap();
     assert_eq!(server.hits(&path), 1);
 }
 
@@ -126,7 +130,7 @@ fn a_rotated_refresh_token_is_saved_and_the_old_one_never_reused() {
     let client = Client::new(config.clone()).unwrap();
     let initial = token_expiring_in(&client, "30");
     store.save_profile("rot", &config, Some(&initial), false).unwrap();
-    let first = store.token("rot", &client, DEFAULT_SKEW).unwrap();
+    let first = store.token("rot", &client, DEFAULT_SKEW, &RequestOptions::default()).unwrap();
     assert_ne!(first.refresh_token(), initial.refresh_token(), "the server rotates");
     assert_eq!(store.saved_token("rot").unwrap().unwrap().refresh_token(), first.refresh_token());
     // The old refresh token is spent: the server refuses it.
@@ -149,7 +153,7 @@ fn a_broken_profile_is_reported_and_left_alone() {
     assert_eq!(store.profiles().unwrap().len(), 1);
     // A half-written profile (as a copy tool might leave) is reported, and not overwritten.
     std::fs::write(&path, &good[..good.len() / 2]).unwrap();
-    let e = store.token("p", &client, DEFAULT_SKEW).unwrap_err();
+    let e = store.token("p", &client, DEFAULT_SKEW, &RequestOptions::default()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(e.message().contains("is not a tokenkit profile") && e.message().contains("left as it is"), "{e}");
     assert!(!e.message().contains("at-"), "the message quotes the file: {e}");
@@ -164,12 +168,15 @@ fn tokens_are_saved_removed_and_missing_ones_named() {
     let config = config(&server, "/token");
     let client = Client::new(config.clone()).unwrap();
     store.save_profile("p", &config, None, false).unwrap();
-    let e = store.token("p", &client, DEFAULT_SKEW).unwrap_err();
+    let e = store.token("p", &client, DEFAULT_SKEW, &RequestOptions::default()).unwrap_err();
     assert!(e.message().contains("has no token"), "{e}");
     let token = token_expiring_in(&client, "3600");
     store.save_token("p", &token).unwrap();
     let requests = server.requests();
-    assert_eq!(store.token("p", &client, Duration::from_secs(60)).unwrap().access_token(), token.access_token());
+    assert_eq!(
+        store.token("p", &client, Duration::from_secs(60), &RequestOptions::default()).unwrap().access_token(),
+        token.access_token()
+    );
     assert_eq!(server.requests(), requests, "a fresh token made a request");
     let info = &store.profiles().unwrap()[0];
     assert!(info.has_token && info.has_refresh_token && info.expires_at.is_some());
@@ -177,4 +184,68 @@ fn tokens_are_saved_removed_and_missing_ones_named() {
     assert_eq!(store.remove_token("p").unwrap().unwrap().access_token(), token.access_token());
     assert!(store.saved_token("p").unwrap().is_none());
     assert!(store.config("p").is_ok(), "the client settings stay");
+}
+
+#[test]
+fn a_source_backed_by_the_store_shares_refreshes_with_other_processes() {
+    let server = server();
+    let (_dir, store) = temp_store();
+    let config = config(&server, "/token");
+    let client = Arc::new(Client::new(config.clone()).unwrap());
+    store.save_profile("shared", &config, Some(&token_expiring_in(&client, "30")), false).unwrap();
+    let refreshes = || server.stats()["by_grant"]["refresh_token"].as_u64().unwrap_or(0);
+
+    // Two sources on one profile, as two processes would hold: the first refreshes and saves, the
+    // second takes up the saved token instead of refreshing again.
+    let first = tokenkit::TokenSource::from_store(client.clone(), store.clone(), "shared", DEFAULT_SKEW, None).unwrap();
+    let second =
+        tokenkit::TokenSource::from_store(client.clone(), store.clone(), "shared", DEFAULT_SKEW, None).unwrap();
+    let before = refreshes();
+    let a = first.token().unwrap();
+    let b = second.token().unwrap();
+    assert_eq!(refreshes() - before, 1);
+    assert_eq!(a.access_token(), b.access_token());
+    assert_eq!(store.saved_token("shared").unwrap().unwrap().access_token(), a.access_token());
+
+    // A forced refresh (the server rejected the token) refreshes once more, and the other source's
+    // forced refresh of the same stale token takes up that result.
+    let c = first.refresh().unwrap();
+    assert_ne!(c.access_token(), a.access_token());
+    let d = second.refresh().unwrap();
+    assert_eq!(d.access_token(), c.access_token());
+    assert_eq!(refreshes() - before, 2);
+
+    // A profile that does not exist is named at once.
+    let Err(err) = tokenkit::TokenSource::from_store(client, store, "missing", DEFAULT_SKEW, None) else {
+        panic!("a source on a missing profile")
+    };
+    assert!(err.message().contains("no profile missing"), "{err}");
+}
+
+#[test]
+fn a_cancel_ends_the_wait_for_another_process_refresh() {
+    let server = server();
+    let (_dir, store) = temp_store();
+    let config = config(&server, "/token");
+    let client = Client::new(config.clone()).unwrap();
+    store.save_profile("busy", &config, Some(&token_expiring_in(&client, "30")), false).unwrap();
+    // Another process in the middle of a refresh: it holds the profile's lock.
+    let held = std::fs::File::open(store.dir().join("busy.lock")).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    assert_eq!(unsafe { libc::flock(std::os::unix::io::AsRawFd::as_raw_fd(&held), libc::LOCK_EX) }, 0);
+    let cancel = Arc::new(tokenkit::Cancel::new());
+    let mut options = RequestOptions::default();
+    options.set_cancel(cancel.clone());
+    let trigger = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        cancel.cancel();
+    });
+    let started = std::time::Instant::now();
+    let e = store.token("busy", &client, DEFAULT_SKEW, &options).unwrap_err();
+    trigger.join().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    drop(held);
+    // With the lock let go, the refresh goes ahead.
+    assert!(store.token("busy", &client, DEFAULT_SKEW, &RequestOptions::default()).is_ok());
 }

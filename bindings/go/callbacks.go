@@ -1,7 +1,7 @@
 package tokenkit
 
-// Go functions called by the library: OpenURL (loopback sign-in), Prompt (device flow) and
-// OnChange (token source). Each crosses as a runtime/cgo.Handle of a *callback, passed to C as an
+// Go functions called by the library: OpenURL (loopback sign-in), Prompt and OnPoll (device
+// flow), OnChange (token source) and Log (a client's request log). Each crosses as a runtime/cgo.Handle of a *callback, passed to C as an
 // integer (callbacks.h); the exported trampolines below look the callback up and run it. They may
 // run on any thread, one the Go runtime did not create included: cgo attaches such a thread to the
 // runtime for the call.
@@ -16,6 +16,8 @@ import (
 	"errors"
 	"runtime/cgo"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // callback is one Go function the library may call, and what became of it: the error it returned
@@ -26,7 +28,9 @@ import (
 type callback struct {
 	openURL  func(url string) error
 	prompt   func(DeviceAuthorization) error
+	onPoll   func(outcome string, interval time.Duration) error
 	onChange func(*Token)
+	log      func(level int, line string)
 
 	// serial turns the library's promise that calls never overlap into a happens-before edge of
 	// Go's memory model, which knows nothing of the library's own lock: each call happens after
@@ -56,11 +60,7 @@ func (cb *callback) run(f func() error) (answer C.int32_t) {
 	defer cb.serial.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
-			cb.mu.Lock()
-			if !cb.panicked {
-				cb.panicked, cb.value = true, r
-			}
-			cb.mu.Unlock()
+			cb.keepPanic(r)
 			answer = 1
 		}
 	}()
@@ -73,6 +73,26 @@ func (cb *callback) run(f func() error) (answer C.int32_t) {
 		return 1
 	}
 	return 0
+}
+
+// observe runs f, a callback that cannot stop its call and may run on several threads at once
+// (the log): no serial lock, and a panic is kept for finish like run's.
+func (cb *callback) observe(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			cb.keepPanic(r)
+		}
+	}()
+	f()
+}
+
+// keepPanic keeps the first panic for finish to re-raise.
+func (cb *callback) keepPanic(value any) {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	if !cb.panicked {
+		cb.panicked, cb.value = true, value
+	}
 }
 
 // finish runs after the native call: it re-raises, in the calling goroutine, a panic the function
@@ -117,4 +137,58 @@ func tkgoTokenChanged(handle C.uintptr_t, token *C.tokenkit_token) {
 		cb.onChange(changed)
 		return nil
 	})
+}
+
+//export tkgoDevicePoll
+func tkgoDevicePoll(handle C.uintptr_t, outcome *C.char, intervalMS C.int64_t) C.int32_t {
+	cb := callbackOf(handle)
+	o := C.GoString(outcome) // borrowed for the call
+	return cb.run(func() error { return cb.onPoll(o, time.Duration(intervalMS)*time.Millisecond) })
+}
+
+//export tkgoLog
+func tkgoLog(handle C.uintptr_t, level C.int32_t, line *C.char) {
+	cb := callbackOf(handle)
+	l := C.GoString(line) // borrowed for the call
+	cb.observe(func() { cb.log(int(level), l) })
+}
+
+// logSink is a Config.Log handed to the library: the native client, and every token source made
+// from it (each holds its own reference to the native client), may call it until the last of
+// them is freed, so each holds a reference and the last release deletes the handle.
+type logSink struct {
+	cb           *callback
+	handle       C.uintptr_t
+	deleteHandle func()
+	refs         atomic.Int64
+}
+
+func newLogSink(log func(level int, line string)) *logSink {
+	s := &logSink{cb: &callback{log: log}}
+	s.handle, s.deleteHandle = s.cb.newHandle()
+	s.refs.Store(1)
+	return s
+}
+
+// retain adds a holder; nil (no log) stays nil.
+func (s *logSink) retain() *logSink {
+	if s != nil {
+		s.refs.Add(1)
+	}
+	return s
+}
+
+// release drops a holder, after the native object it held was freed.
+func (s *logSink) release() {
+	if s != nil && s.refs.Add(-1) == 0 {
+		s.deleteHandle()
+	}
+}
+
+// finish re-raises a panic of the log, as callback.finish does.
+func (s *logSink) finish(err error) error {
+	if s == nil {
+		return err
+	}
+	return s.cb.finish(err)
 }

@@ -22,4 +22,11 @@ tokenkit_status tkgo_device_options_set_on_prompt(tokenkit_device_options *optio
 tokenkit_status tkgo_source_options_set_on_change(tokenkit_source_options *options, uintptr_t handle,
                                                   tokenkit_error **err);
 
+// tokenkit_device_options_set_on_poll with the Go on_poll trampoline.
+tokenkit_status tkgo_device_options_set_on_poll(tokenkit_device_options *options, uintptr_t handle,
+                                                tokenkit_error **err);
+
+// tokenkit_config_set_log with the Go log trampoline (level 0 turns the log off).
+tokenkit_status tkgo_config_set_log(tokenkit_config *config, int32_t level, uintptr_t handle, tokenkit_error **err);
+
 #endif

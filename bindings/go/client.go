@@ -29,6 +29,8 @@ type Client struct {
 	handle *C.tokenkit_client
 	// metadata is the discovery document when Config.Issuer was set.
 	metadata json.RawMessage
+	// log is Config.Log, held until the native client is freed; nil without one.
+	log *logSink
 
 	// waitMu guards waits, the flags of running sign-ins and device polls, and closing: Close
 	// raises those flags so that it does not wait for minutes.
@@ -59,12 +61,12 @@ func NewClient(ctx context.Context, cfg Config) (*Client, error) {
 	if err := started(ctx); err != nil {
 		return nil, err
 	}
-	handle, metadata, err := cfg.newNativeClient(ctx)
+	handle, metadata, log, err := cfg.newNativeClient(ctx)
 	if err != nil {
 		return nil, err
 	}
 	liveClients.Add(1)
-	c := &Client{handle: handle, metadata: metadata, waits: map[*watcher]struct{}{}}
+	c := &Client{handle: handle, metadata: metadata, log: log, waits: map[*watcher]struct{}{}}
 	runtime.SetFinalizer(c, (*Client).free)
 	return c, nil
 }
@@ -139,24 +141,29 @@ func (c *Client) free() {
 	if c.handle != nil {
 		C.tokenkit_client_free(c.handle)
 		c.handle = nil
+		c.log.release() // after the free; token sources made from the client hold their own
 		liveClients.Add(-1)
 	}
 }
 
-// use runs f with the live native client, holding the read lock so Close cannot free it meanwhile.
-// Every method that calls the native client goes through here.
+// use runs f with the live native client, holding the read lock so Close cannot free it meanwhile,
+// then re-raises a panic of Config.Log. Every method that calls the native client goes through
+// here.
 func (c *Client) use(f func(h *C.tokenkit_client) error) error {
 	if c == nil {
 		return &Error{Kind: InvalidArgument, Message: "client is nil"}
 	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.handle == nil {
-		return &Error{Kind: InvalidArgument, Message: "client is closed"}
-	}
-	err := f(c.handle)
-	runtime.KeepAlive(c) // the finalizer must not free the handle while f runs
-	return err
+	err := func() error {
+		c.mu.RLock()
+		defer c.mu.RUnlock()
+		if c.handle == nil {
+			return &Error{Kind: InvalidArgument, Message: "client is closed"}
+		}
+		err := f(c.handle)
+		runtime.KeepAlive(c) // the finalizer must not free the handle while f runs
+		return err
+	}()
+	return c.log.finish(err)
 }
 
 // requestToken runs a token request on the native client: a converts its required arguments (nil

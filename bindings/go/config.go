@@ -1,6 +1,9 @@
 package tokenkit
 
-// #include "tokenkit.h"
+/*
+#include "tokenkit.h"
+#include "callbacks.h"
+*/
 import "C"
 
 import (
@@ -79,8 +82,9 @@ type RetryPolicy struct {
 // whose zero tokenkit refuses, zero can mean nothing else); NewClient copies what it needs, so a
 // Config may be changed or reused afterwards.
 //
-// NewClient applies the settings in this order, each overriding what came before: Preset, then
-// discovery of Issuer, then the endpoints, AuthMethod and RevocationStyle set here.
+// NewClient applies the settings in this order, each overriding what came before: the saved
+// profile (a Config from Store.Config), Preset, then discovery of Issuer, then the endpoints,
+// AuthMethod and RevocationStyle set here.
 type Config struct {
 	// TokenEndpoint must be https://, or http:// to a loopback host (127.0.0.0/8, ::1, localhost).
 	// The other endpoints obey the same rule.
@@ -135,7 +139,30 @@ type Config struct {
 	// this issuer, and take the endpoints from it; loopback sign-in then also checks the
 	// redirect's iss (RFC 9207). Client.Metadata returns the document.
 	Issuer string
+	// Log, when set, receives the client's request log: a line per attempt (method, URL, status
+	// or error, time) and per retry decision, and at LogHeaders also the request's headers and
+	// form body and the response's headers. Every secret (client secret, codes, tokens, PKCE
+	// verifier, extra parameters) is written as "[redacted]". It is called on the thread of the
+	// request, during the call, by every goroutine using the client (and the token sources made
+	// from it) at once, so it must be safe for concurrent use and return promptly. A panic in it
+	// is recovered before it can unwind through the library and re-raised by the next call on the
+	// client (or on such a source) that returns.
+	Log func(level int, line string)
+	// LogLevel is the most detailed level Log gets: LogRequests (what 0 means when Log is set) or
+	// LogHeaders.
+	LogLevel int
+
+	// profile is the saved profile the settings start from (Store.Config), or nil.
+	profile *profileRef
 }
+
+// The levels of the request log (tokenkit_config_set_log).
+const (
+	// LogRequests is a line per attempt and per retry decision.
+	LogRequests = 1
+	// LogHeaders adds the headers and form body of each request and the response's headers.
+	LogHeaders = 2
+)
 
 // String shows the config with the client secret redacted.
 func (c Config) String() string {
@@ -143,15 +170,22 @@ func (c Config) String() string {
 		"DeviceAuthorizationEndpoint: %q, RevocationEndpoint: %q, IntrospectionEndpoint: %q, "+
 		"ClientID: %q, ClientSecret: %s, AuthMethod: %v, RevocationStyle: %v, ConnectTimeout: %v, "+
 		"Timeout: %v, AttemptTimeout: %v, Retry: %s, UserAgent: %q, CAFiles: %q, MaxResponseBytes: %d, "+
-		"MaxIdleConnsPerHost: %d, Preset: %q, ProjectID: %q, Issuer: %q}",
+		"MaxIdleConnsPerHost: %d, Preset: %q, ProjectID: %q, Issuer: %q, Log: %s, LogLevel: %d, Profile: %q}",
 		c.TokenEndpoint, c.AuthorizationEndpoint, c.DeviceAuthorizationEndpoint, c.RevocationEndpoint,
 		c.IntrospectionEndpoint, c.ClientID, redact(c.ClientSecret), c.AuthMethod, c.RevocationStyle,
 		c.ConnectTimeout, c.Timeout, c.AttemptTimeout, c.Retry, c.UserAgent, c.CAFiles, c.MaxResponseBytes,
-		c.MaxIdleConnsPerHost, c.Preset, c.ProjectID, c.Issuer)
+		c.MaxIdleConnsPerHost, c.Preset, c.ProjectID, c.Issuer, set(c.Log != nil), c.LogLevel, c.profile.String())
 }
 
 // GoString is String, so %#v redacts too.
 func (c Config) GoString() string { return c.String() }
+
+func set(ok bool) string {
+	if ok {
+		return "(set)"
+	}
+	return "nil"
+}
 
 // String is "nil" for a nil policy (the library's default), else its three values.
 func (r *RetryPolicy) String() string {
@@ -186,11 +220,61 @@ func Discover(ctx context.Context, issuer string, cfg Config) (json.RawMessage, 
 }
 
 // newNativeClient fills a tokenkit_config from c and makes a client from it; metadata is the
-// discovery document when c.Issuer is set. Validation is the library's: values are passed
-// through, except that zero means "keep the default".
-func (c *Config) newNativeClient(ctx context.Context) (client *C.tokenkit_client, metadata json.RawMessage, err error) {
-	b := newConfigBuilder()
+// discovery document when c.Issuer is set, log holds c.Log for the client (nil without one).
+// Validation is the library's: values are passed through, except that zero means "keep the
+// default".
+func (c *Config) newNativeClient(ctx context.Context) (client *C.tokenkit_client, metadata json.RawMessage, log *logSink, err error) {
+	b := c.newBuilder()
 	defer b.release()
+	metadata = c.fill(ctx, b)
+	if c.Log != nil || c.LogLevel != 0 {
+		level := c.LogLevel
+		if level == 0 {
+			level = LogRequests
+		}
+		b.fail(level > math.MaxInt32 || level < math.MinInt32, "log level must fit in 32 bits, got %d", level)
+		var handle C.uintptr_t // 0: no function, which the library refuses at a level above 0
+		if c.Log != nil && b.err == nil {
+			log = newLogSink(c.Log)
+			handle = log.handle
+		}
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+			if handle == 0 {
+				return C.tokenkit_config_set_log(config, C.int32_t(level), nil, nil, e)
+			}
+			return C.tkgo_config_set_log(config, C.int32_t(level), handle, e)
+		})
+	}
+	b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+		return C.tokenkit_client_new(config, &client, e)
+	})
+	if b.err != nil {
+		log.release()
+		return nil, nil, nil, b.err
+	}
+	return client, metadata, log, nil
+}
+
+// newBuilder starts from a new config, or from the saved profile's settings.
+func (c *Config) newBuilder() *configBuilder {
+	if c.profile == nil {
+		return newConfigBuilder()
+	}
+	b := &configBuilder{}
+	name := b.a.required("profile name", c.profile.name)
+	b.err = b.a.err
+	if b.err == nil {
+		b.err = c.profile.store.use(func(h *C.tokenkit_store) error {
+			return check(func(e **C.tokenkit_error) C.tokenkit_status {
+				return C.tokenkit_store_config(h, name, &b.config, e)
+			})
+		})
+	}
+	return b
+}
+
+// fill sets what c holds, but the log, on b's config; the discovery document when c.Issuer is set.
+func (c *Config) fill(ctx context.Context, b *configBuilder) (metadata json.RawMessage) {
 	// Discovery uses the transport settings, so they come first; the explicit endpoints last.
 	b.transport(c)
 	if c.Preset != "" {
@@ -203,10 +287,12 @@ func (c *Config) newNativeClient(ctx context.Context) (client *C.tokenkit_client
 		metadata = b.discover(ctx, c.Issuer)
 	}
 	b.endpoints(c)
-	clientID := b.a.required("client_id", c.ClientID)
-	b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_config_set_client_id(config, clientID, e)
-	})
+	if c.profile == nil || c.ClientID != "" { // a profile has its client id
+		clientID := b.a.required("client_id", c.ClientID)
+		b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_config_set_client_id(config, clientID, e)
+		})
+	}
 	b.setString("client_secret", c.ClientSecret, func(config *C.tokenkit_config, secret *C.char, e **C.tokenkit_error) C.tokenkit_status {
 		return C.tokenkit_config_set_client_secret(config, secret, e)
 	})
@@ -220,13 +306,7 @@ func (c *Config) newNativeClient(ctx context.Context) (client *C.tokenkit_client
 			return C.tokenkit_config_set_revocation_style(config, C.int32_t(c.RevocationStyle), e)
 		})
 	}
-	b.set(func(config *C.tokenkit_config, e **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_client_new(config, &client, e)
-	})
-	if b.err != nil {
-		return nil, nil, b.err
-	}
-	return client, metadata, nil
+	return metadata
 }
 
 // configBuilder fills one native config. The first failure, of an argument conversion or of a

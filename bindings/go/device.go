@@ -10,6 +10,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // DeviceAuthorization is a device authorization response (RFC 8628 §3.2): what to show the user.
@@ -40,6 +41,7 @@ type deviceCode struct {
 	mu     sync.RWMutex
 	ptr    *C.tokenkit_device_authorization
 	params []Param
+	onPoll func(outcome string, interval time.Duration) error
 }
 
 func (d *deviceCode) free() {
@@ -88,6 +90,13 @@ type DeviceOptions struct {
 	// flow: DeviceFlow then returns a Cancelled error that wraps it. A panic in it stops the flow
 	// too and is re-raised by DeviceFlow.
 	Prompt func(DeviceAuthorization) error
+	// OnPoll, when set, is told after each poll that did not end the flow (DeviceFlow, and
+	// DevicePoll of what DeviceAuthorize returned with it), to keep a prompt alive: outcome is
+	// "authorization_pending", "slow_down" (the interval grew) or "retrying" (a transient
+	// failure), interval the wait before the next poll. It runs on the polling thread. Returning
+	// an error stops the flow: the call returns a Cancelled error that wraps it. A panic stops it
+	// too and is re-raised by the call.
+	OnPoll func(outcome string, interval time.Duration) error
 }
 
 // DeviceAuthorize requests a device code (RFC 8628 §3.1). It needs a device authorization endpoint
@@ -111,7 +120,7 @@ func (c *Client) DeviceAuthorize(ctx context.Context, opts DeviceOptions) (*Devi
 			return err
 		}
 		da := deviceAuthorizationFields(native)
-		da.code = &deviceCode{ptr: native, params: append([]Param(nil), opts.Params...)}
+		da.code = &deviceCode{ptr: native, params: append([]Param(nil), opts.Params...), onPoll: opts.OnPoll}
 		runtime.SetFinalizer(da.code, (*deviceCode).free)
 		auth = &da
 		return nil
@@ -134,6 +143,13 @@ func (c *Client) DevicePoll(ctx context.Context, authorization *DeviceAuthorizat
 	code := authorization.code
 	o := newDeviceOptions(&DeviceOptions{Params: code.params}, true)
 	defer o.free()
+	var cb *callback
+	if code.onPoll != nil {
+		cb = &callback{onPoll: code.onPoll}
+		handle, deleteHandle := cb.newHandle()
+		defer deleteHandle()
+		o.onPoll(handle)
+	}
 	if o.err != nil {
 		return nil, o.err
 	}
@@ -154,7 +170,7 @@ func (c *Client) DevicePoll(ctx context.Context, authorization *DeviceAuthorizat
 		runtime.KeepAlive(code) // the finalizer must not free the code while it is polled
 		return err
 	})
-	if err != nil {
+	if err = cb.finish(err); err != nil {
 		return nil, err
 	}
 	return token, nil
@@ -165,12 +181,15 @@ func (c *Client) DevicePoll(ctx context.Context, authorization *DeviceAuthorizat
 func (c *Client) DeviceFlow(ctx context.Context, opts DeviceOptions) (*Token, error) {
 	o := newDeviceOptions(&opts, false)
 	defer o.free()
-	var cb *callback
+	// One callback for both: the prompt comes before the first poll, never beside it.
+	cb := &callback{prompt: opts.Prompt, onPoll: opts.OnPoll}
+	handle, deleteHandle := cb.newHandle()
+	defer deleteHandle()
 	if opts.Prompt != nil { // else the library names the missing callback
-		cb = &callback{prompt: opts.Prompt}
-		handle, deleteHandle := cb.newHandle()
-		defer deleteHandle()
 		o.onPrompt(handle)
+	}
+	if opts.OnPoll != nil {
+		o.onPoll(handle)
 	}
 	if o.err != nil {
 		return nil, o.err

@@ -21,7 +21,9 @@
 // or from discovery (Issuer, or the Discover function). A TokenSource hands out a valid access
 // token and refreshes it, once for any number of goroutines; package oauth2adapter turns it into
 // a golang.org/x/oauth2 TokenSource. A Token's JSON (json.Marshal, TokenFromJSON) is the
-// library's saved format.
+// library's saved format. A Store keeps named profiles (a client's settings and its token) on
+// disk, shared by every process of the user, which refresh each profile once (Store.Token,
+// NewStoreTokenSource).
 //
 // # Contexts, callbacks and threads
 //
@@ -31,9 +33,10 @@
 // Config.Timeout bounds a whole call, retries included. The exceptions are the one-call
 // ExchangeCode and the TokenSource's refreshes, which the C ABI gives no cancel flag.
 //
-// The library calls back into Go: LoopbackOptions.OpenURL and DeviceOptions.Prompt on the thread
-// of the call, TokenSourceOptions.OnChange on whatever thread refreshes, possibly one the Go
-// runtime did not create. The functions cross as runtime/cgo handles, never as Go pointers. When
+// The library calls back into Go: LoopbackOptions.OpenURL, DeviceOptions.Prompt and
+// DeviceOptions.OnPoll on the thread of the call, TokenSourceOptions.OnChange on whatever thread
+// refreshes, possibly one the Go runtime did not create, and Config.Log on the thread of each
+// request. The functions cross as runtime/cgo handles, never as Go pointers. When
 // OpenURL or Prompt returns an error the library stops the call, which returns a Cancelled error
 // wrapping it; a panic is recovered before it can unwind through the library, stops the call, and
 // is re-raised by the Go call that made the native call.

@@ -183,7 +183,7 @@ func readHeader(t *testing.T) *header {
 	for _, m := range enumConstant.FindAllStringSubmatch(stripped, -1) {
 		h.constants[m[1]] = m[2]
 	}
-	if len(h.funcs) < 50 || len(h.fnTypes) != 3 || !h.types["tokenkit_token"] || h.constants["TOKENKIT_STATUS_OK"] != "0" {
+	if len(h.funcs) < 50 || len(h.fnTypes) != 5 || !h.types["tokenkit_token"] || h.constants["TOKENKIT_STATUS_OK"] != "0" {
 		t.Fatalf("the header parser found %d functions, %d callback types: it no longer reads tokenkit.h",
 			len(h.funcs), len(h.fnTypes))
 	}

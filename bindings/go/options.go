@@ -187,6 +187,12 @@ func (o *deviceOptions) onPrompt(handle C.uintptr_t) {
 	})
 }
 
+func (o *deviceOptions) onPoll(handle C.uintptr_t) {
+	o.set(func(e **C.tokenkit_error) C.tokenkit_status {
+		return C.tkgo_device_options_set_on_poll(o.native, handle, e)
+	})
+}
+
 func (o *deviceOptions) cancel(flag *C.tokenkit_cancel) {
 	if flag != nil {
 		o.set(func(e **C.tokenkit_error) C.tokenkit_status {

@@ -32,6 +32,8 @@ type TokenSource struct {
 	// onChange is nil without an OnChange; deleteHandle deletes its cgo.Handle.
 	onChange     *callback
 	deleteHandle func()
+	// log is the client's Config.Log, which the source's refreshes call: held until it is freed.
+	log *logSink
 	// tokenSize is the buffer AccessToken starts with: the last access token's length + 1.
 	tokenSize atomic.Int64
 }
@@ -119,7 +121,23 @@ func LoadTokenSource(client *Client, saved []byte, opts TokenSourceOptions) (*To
 	})
 }
 
-// newTokenSource runs one of the two native constructors with the source options of opts.
+// NewStoreTokenSource makes a token source backed by profile name of store: it starts from the
+// saved token, and each refresh goes through the store (as Store.Token does), so that processes
+// sharing the profile refresh once, take up the token another process saved, and never spend a
+// rotated refresh token twice; the new token is saved before it is returned. It refreshes
+// through client, and holds its own reference to the store, which may be closed first. It makes
+// no request. opts.OnChange is told of each new token as usual (the store has saved it already).
+func NewStoreTokenSource(client *Client, store *Store, name string, opts TokenSourceOptions) (*TokenSource, error) {
+	return client.newTokenSource(opts, func(h *C.tokenkit_client, o *sourceOptions, out **C.tokenkit_source) error {
+		return store.named(name, func(s *C.tokenkit_store, cname *C.char) error {
+			return check(func(e **C.tokenkit_error) C.tokenkit_status {
+				return C.tokenkit_source_from_store(h, s, cname, o.native, out, e)
+			})
+		})
+	})
+}
+
+// newTokenSource runs one of the native constructors with the source options of opts.
 func (c *Client) newTokenSource(opts TokenSourceOptions, construct func(h *C.tokenkit_client, o *sourceOptions, out **C.tokenkit_source) error) (*TokenSource, error) {
 	ts := &TokenSource{deleteHandle: func() {}}
 	o := newSourceOptions(&opts)
@@ -140,6 +158,7 @@ func (c *Client) newTokenSource(opts TokenSourceOptions, construct func(h *C.tok
 		return nil, err
 	}
 	ts.handle = native
+	ts.log = c.log.retain()
 	liveSources.Add(1)
 	runtime.SetFinalizer(ts, (*TokenSource).free)
 	return ts, nil
@@ -246,6 +265,7 @@ func (ts *TokenSource) free() {
 		C.tokenkit_source_free(ts.handle)
 		ts.handle = nil
 		ts.deleteHandle() // after the free: no callback can come any more
+		ts.log.release()
 		liveSources.Add(-1)
 	}
 }
@@ -265,5 +285,5 @@ func (ts *TokenSource) use(f func(h *C.tokenkit_source) error) error {
 		runtime.KeepAlive(ts)
 		return err
 	}()
-	return ts.onChange.finish(err)
+	return ts.log.finish(ts.onChange.finish(err))
 }

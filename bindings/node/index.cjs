@@ -6,6 +6,7 @@ const errors = require('./lib/errors.cjs');
 const { Token } = require('./lib/token.cjs');
 const { Client, AuthorizationRequest } = require('./lib/client.cjs');
 const { TokenSource } = require('./lib/source.cjs');
+const { Store } = require('./lib/store.cjs');
 
 /** The native library in use: its path, version and ABI (loads it if needed). */
 function libraryInfo() {
@@ -16,6 +17,7 @@ function libraryInfo() {
 module.exports = {
   Client,
   TokenSource,
+  Store,
   Token,
   AuthorizationRequest,
   TokenKitError: errors.TokenKitError,

@@ -36,6 +36,14 @@ export interface TransportOptions {
   maxResponseBytes?: number;
   /** Idle keep-alive connections kept per host (default 16). */
   maxIdleConnectionsPerHost?: number;
+  /** Receives the request log: a line per attempt and per retry decision (level 1), and at
+   * logLevel 2 the request's headers and form body and the response's headers, every secret
+   * written as "[redacted]". Called on the main thread while the request waits; kept until the
+   * client and the token sources made from it are closed. What it throws rejects the next call
+   * on the client (or such a source) that settles. */
+  log?: (level: number, line: string) => void | Promise<unknown>;
+  /** 1 (the default with log) or 2. */
+  logLevel?: 0 | 1 | 2;
 }
 
 export interface ClientOptions extends TransportOptions {
@@ -130,6 +138,11 @@ export interface DeviceFlowOptions extends CallOptions {
   params?: Params;
   /** An S256 challenge, for servers that require PKCE of public clients. */
   pkce?: boolean;
+  /** Told after each poll that did not end the flow: 'authorization_pending', 'slow_down' (the
+   * interval grew) or 'retrying', and the wait before the next poll. Returning false stops the
+   * flow (an AbortError); a throw, or a returned promise that rejects, stops it with that error. */
+  onPoll?: (outcome: 'authorization_pending' | 'slow_down' | 'retrying' | (string & {}), intervalMs: number) =>
+    void | boolean | Promise<unknown>;
 }
 
 /** An introspection response (RFC 7662). */
@@ -191,6 +204,9 @@ export declare class Client implements Disposable {
   /** Discovery (RFC 8414, then OpenID Connect), off the main thread. */
   static fromIssuer(issuer: string, options: IssuerOptions): Promise<Client>;
   static fromPreset(name: 'nest' | 'google-nest', options: PresetOptions): Client;
+  /** The settings saved in a profile of `store`, completed or overridden by `options` (the
+   * client secret when it was not saved, timeouts, caFile, log). */
+  static fromStore(store: Store, name: string, options?: Partial<ClientOptions>): Client;
   /** The discovery document of fromIssuer(), else null. */
   readonly metadata: Readonly<Record<string, unknown>> | null;
   exchangeCode(code: string, options?: ExchangeOptions): Promise<Token>;
@@ -220,6 +236,10 @@ export interface TokenSourceOptions {
 
 export declare class TokenSource implements Disposable {
   constructor(client: Client, options: TokenSourceOptions);
+  /** A source backed by a profile of `store`: it starts from the saved token and refreshes
+   * through the store, once across processes; it keeps its own reference to the store. */
+  static fromStore(client: Client, store: Store, name: string,
+    options?: Pick<TokenSourceOptions, 'skewMs' | 'onChange'>): TokenSource;
   /** A valid token; concurrent callers share one refresh. The signal stops only the wait. */
   token(options?: CallOptions): Promise<Token>;
   accessToken(options?: CallOptions): Promise<string>;
@@ -227,6 +247,40 @@ export declare class TokenSource implements Disposable {
   toJSON(): SavedToken;
   /** fetch() with the token; one refresh and retry on a 401 invalid_token challenge. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+/** What Store#profiles() tells of one profile: nothing secret. */
+export interface ProfileInfo {
+  readonly name: string;
+  /** '' when the file could not be read (then problem says why). */
+  readonly clientId: string;
+  readonly tokenEndpoint: string | null;
+  readonly hasToken: boolean;
+  readonly hasRefreshToken: boolean;
+  readonly expiresAt: Date | null;
+  readonly problem: string | null;
+}
+
+/** A directory of profiles (a client's settings and its token, <dir>/<name>.json, mode 0600),
+ * shared by every process of the user: a refresh holds the profile's lock, so processes sharing
+ * one refresh it once. */
+export declare class Store implements Disposable {
+  /** The directory, or $TOKENKIT_STORE, else $XDG_CONFIG_HOME/tokenkit, else ~/.config/tokenkit. */
+  constructor(dir?: string);
+  readonly dir: string;
+  /** Saves the settings `client` was made with (its secret only withSecret) and a token. */
+  saveProfile(name: string, client: Client, options?: { token?: Token; withSecret?: boolean }): Promise<void>;
+  /** A fresh token: the saved one, or refreshed through `client` (once for all callers) and saved. */
+  token(name: string, client: Client, options?: { skewMs?: number; signal?: AbortSignal }): Promise<Token>;
+  savedToken(name: string): Promise<Token | null>;
+  saveToken(name: string, token: Token): Promise<void>;
+  /** A logout: the removed token, to revoke, or null. */
+  removeToken(name: string): Promise<Token | null>;
+  /** false when there was no such profile. */
+  deleteProfile(name: string): Promise<boolean>;
+  profiles(): Promise<readonly ProfileInfo[]>;
   close(): void;
   [Symbol.dispose](): void;
 }

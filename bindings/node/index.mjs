@@ -2,7 +2,7 @@
 import tokenkit from './index.cjs';
 
 export const {
-  Client, TokenSource, Token, AuthorizationRequest, TokenKitError, InvalidArgumentError, OAuthError,
+  Client, TokenSource, Store, Token, AuthorizationRequest, TokenKitError, InvalidArgumentError, OAuthError,
   HTTPError, TransportError, TimeoutError, TLSError, ProtocolError, InsecureURLError, AbortError,
   ABI_VERSION, libraryInfo,
 } = tokenkit;

@@ -142,3 +142,17 @@ pub(crate) unsafe fn optional_int<T>(handle: *const T, out: *mut i64, field: imp
         None => 0,
     }
 }
+
+/// The application's pointer, handed back to its callback on whatever thread calls it.
+pub(crate) struct UserData(pub(crate) *mut libc::c_void);
+// SAFETY: the documented contract of every callback type that takes user_data is that it is
+// usable from any thread; tokenkit only passes it back.
+unsafe impl Send for UserData {}
+unsafe impl Sync for UserData {}
+
+impl UserData {
+    // A method, not a field access, so closures capture the whole Send + Sync wrapper.
+    pub(crate) fn get(&self) -> *mut libc::c_void {
+        self.0
+    }
+}

@@ -1,9 +1,9 @@
 //! `tokenkit_config`: a client's settings, filled before the client is made. Each setter converts
 //! and forwards to `ClientConfig`, where the rule for the value lives.
 
-use libc::c_char;
+use libc::{c_char, c_void};
 
-use super::boundary::{ffi_boundary, free_handle, millis, optional_str, required_mut, required_str};
+use super::boundary::{ffi_boundary, free_handle, millis, optional_str, required_mut, required_str, UserData};
 use super::error::tokenkit_error;
 use super::options::tokenkit_request_options;
 use super::{owned_c_string, tokenkit_status};
@@ -48,7 +48,8 @@ pub enum tokenkit_revocation_style {
 /// tokenkit_config_set_timeout_ms, tokenkit_config_set_attempt_timeout_ms,
 /// tokenkit_config_set_max_response_bytes, tokenkit_config_set_max_idle_connections_per_host,
 /// tokenkit_config_set_user_agent, tokenkit_config_add_ca_file,
-/// tokenkit_config_set_revocation_style, tokenkit_config_set_retry, tokenkit_config_apply_preset,
+/// tokenkit_config_set_revocation_style, tokenkit_config_set_retry, tokenkit_config_set_log,
+/// tokenkit_config_apply_preset,
 /// tokenkit_config_discover, tokenkit_config_free.
 pub struct tokenkit_config {
     pub(crate) inner: ClientConfig,
@@ -270,6 +271,57 @@ pub unsafe extern "C" fn tokenkit_config_set_revocation_style(
     ffi_boundary!(err, {
         with_config(config, |c| {
             c.set_revocation_style(RevocationStyle::try_from(style)?);
+            Ok(())
+        })
+    })
+}
+
+/// Receives the request log: `level` 1 for a line per attempt (method, URL, status or error, time)
+/// and per retry decision, 2 for the request's headers and form body and the response's headers
+/// too. Every secret value (client secret, codes, tokens, PKCE verifier, extra parameters, a
+/// token in a URL path) is written as `[redacted]`. `line` has no newline and is borrowed for the
+/// call. Called on the thread that makes the request, during the call; `user_data` must be usable
+/// from any thread that makes requests with the client.
+pub type tokenkit_log_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, level: i32, line: *const c_char)>;
+
+/// Sends the request log of clients made from this config to `log` with `user_data`, up to
+/// `level` (0 turns it off, and then `log` may be NULL; 1 requests and retries; 2 also headers).
+/// `log` and `user_data` must stay usable until every client made from this config, and every
+/// token source made from those clients, is freed (a source keeps its client alive). During
+/// tokenkit_store_token() the log is called while the profile is locked: a log function must not
+/// ask the store for the same profile. Returns OK or INVALID_ARGUMENT (a level outside 0 to 2, a
+/// NULL function with a level above 0).
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_config_set_log(
+    config: *mut tokenkit_config,
+    level: i32,
+    log: tokenkit_log_fn,
+    user_data: *mut c_void,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, {
+        let level = u8::try_from(level)
+            .ok()
+            .filter(|l| *l <= crate::log::LOG_HEADERS)
+            .ok_or_else(|| Error::invalid_argument("level must be 0, 1 or 2"))?;
+        let write: Option<std::sync::Arc<crate::log::LogFn>> = match (level, log) {
+            (0, _) => None,
+            (_, None) => return Err(Error::invalid_argument("log is NULL")),
+            (_, Some(log)) => {
+                let user_data = UserData(user_data);
+                Some(std::sync::Arc::new(move |level: u8, line: &str| {
+                    // Our lines never hold a NUL; one that did would be cut there, not lost.
+                    let line = std::ffi::CString::new(line.replace('\0', "\\0")).unwrap_or_default();
+                    // SAFETY: the caller promised a function safe to call with its user_data.
+                    unsafe { log(user_data.get(), i32::from(level), line.as_ptr()) };
+                }))
+            }
+        };
+        with_config(config, |c| {
+            match write {
+                Some(write) => c.set_logger(level, write),
+                None => c.set_logger(0, std::sync::Arc::new(|_: u8, _: &str| {})),
+            }
             Ok(())
         })
     })

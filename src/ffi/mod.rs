@@ -15,6 +15,7 @@ pub mod error;
 pub mod introspection;
 pub mod options;
 pub mod source;
+pub mod store;
 pub mod token;
 
 use std::ffi::{CStr, CString};

@@ -5,7 +5,7 @@
 use libc::{c_char, c_void};
 use std::sync::{Arc, LazyLock};
 
-use super::boundary::{ffi_boundary, free_handle, millis, required_mut, required_ref, required_str};
+use super::boundary::{ffi_boundary, free_handle, millis, required_mut, required_ref, required_str, UserData};
 use super::cancel::tokenkit_cancel;
 use super::device::tokenkit_device_authorization;
 use super::error::tokenkit_error;
@@ -296,6 +296,7 @@ pub type tokenkit_device_prompt_fn =
 /// caller, freed with tokenkit_device_options_free(). Not thread-safe to change.
 ///
 /// Functions: tokenkit_device_options_new, tokenkit_device_options_set_on_prompt,
+/// tokenkit_device_options_set_on_poll,
 /// tokenkit_device_options_set_scope, tokenkit_device_options_add_param,
 /// tokenkit_device_options_set_pkce, tokenkit_device_options_set_cancel,
 /// tokenkit_device_options_free.
@@ -347,6 +348,38 @@ pub unsafe extern "C" fn tokenkit_device_options_set_on_prompt(
         with_device(options, |o| {
             o.on_prompt = Some(on_prompt);
             o.user_data = user_data;
+            Ok(())
+        })
+    })
+}
+
+/// Told after each poll of a device flow that did not end it, on the polling thread: `outcome`
+/// is "authorization_pending", "slow_down" (the interval grew) or "retrying" (a transient
+/// failure), borrowed for the call; `interval_ms` is the wait before the next poll. Return 0 to go
+/// on; any other value ends the flow with TOKENKIT_STATUS_CANCELLED.
+pub type tokenkit_device_poll_fn =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, outcome: *const c_char, interval_ms: i64) -> i32>;
+
+/// Sets the callback told of each poll (for a live prompt: still waiting, slowed down) and the
+/// pointer handed back to it; used by tokenkit_client_device_flow() and
+/// tokenkit_client_device_poll(). Returns OK or INVALID_ARGUMENT (NULL function).
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_device_options_set_on_poll(
+    options: *mut tokenkit_device_options,
+    on_poll: tokenkit_device_poll_fn,
+    user_data: *mut c_void,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, {
+        let on_poll = on_poll.ok_or_else(|| Error::invalid_argument("on_poll is NULL"))?;
+        let user_data = UserData(user_data);
+        with_device(options, |o| {
+            o.inner.set_on_poll(std::sync::Arc::new(move |outcome: &str, interval: std::time::Duration| {
+                let outcome = std::ffi::CString::new(outcome).unwrap_or_default();
+                let interval_ms = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
+                // SAFETY: the caller promised a function safe to call with its user_data.
+                unsafe { on_poll(user_data.get(), outcome.as_ptr(), interval_ms) == 0 }
+            }));
             Ok(())
         })
     })

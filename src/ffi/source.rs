@@ -2,10 +2,11 @@
 
 use libc::{c_char, c_void};
 
-use super::boundary::{ffi_boundary, free_handle, give, required_out, required_ref, required_str};
+use super::boundary::{ffi_boundary, free_handle, give, required_out, required_ref, required_str, UserData};
 use super::client::tokenkit_client;
 use super::error::tokenkit_error;
 use super::options::{tokenkit_source_options, tokenkit_token_changed_fn};
+use super::store::tokenkit_store;
 use super::token::tokenkit_token;
 use super::{owned_c_string, tokenkit_status};
 use crate::error::{Error, Result};
@@ -21,24 +22,10 @@ use crate::token::Token;
 ///
 /// Functions: tokenkit_source_new, tokenkit_source_from_json, tokenkit_source_token,
 /// tokenkit_source_access_token, tokenkit_source_access_token_copy,
-/// tokenkit_source_refresh, tokenkit_source_to_json,
+/// tokenkit_source_refresh, tokenkit_source_to_json, tokenkit_source_from_store,
 /// tokenkit_source_free.
 pub struct tokenkit_source {
     inner: TokenSource,
-}
-
-/// The application's pointer, handed back to its callback on whatever thread refreshes.
-struct UserData(*mut c_void);
-// SAFETY: the documented contract of tokenkit_token_changed_fn is that user_data is usable from
-// any thread; tokenkit only passes it back.
-unsafe impl Send for UserData {}
-unsafe impl Sync for UserData {}
-
-impl UserData {
-    // A method, not a field access, so closures capture the whole Send + Sync wrapper.
-    fn get(&self) -> *mut c_void {
-        self.0
-    }
 }
 
 fn change_callback(callback: tokenkit_token_changed_fn, user_data: *mut c_void) -> Option<OnChange> {
@@ -110,6 +97,30 @@ pub unsafe extern "C" fn tokenkit_source_from_json(
         let json = required_str(json, "json")?;
         make(client, options, out, |client, skew, on_change, _| {
             TokenSource::from_saved_json(client, json, skew, on_change)
+        })
+    })
+}
+
+/// Makes a source backed by profile `name` of `store`: it starts from the saved token, and each
+/// refresh goes through the store (as tokenkit_store_token()), so processes sharing the profile
+/// refresh once, take up the token another process saved, and never spend a rotated refresh token
+/// twice. `options` may be NULL; a refresh token in it is not used. Returns OK or INVALID_ARGUMENT
+/// (no such profile, a file that is not a profile). The source keeps its own reference to the
+/// store, which may be freed first. `name` is NULL or NUL-terminated, borrowed for the call.
+#[no_mangle]
+pub unsafe extern "C" fn tokenkit_source_from_store(
+    client: *const tokenkit_client,
+    store: *const tokenkit_store,
+    name: *const c_char,
+    options: *const tokenkit_source_options,
+    out: *mut *mut tokenkit_source,
+    err: *mut *mut tokenkit_error,
+) -> tokenkit_status {
+    ffi_boundary!(err, {
+        let store = required_ref(store, "store")?.inner.clone();
+        let name = required_str(name, "name")?;
+        make(client, options, out, |client, skew, on_change, _| {
+            TokenSource::from_store(client, store, name, skew, on_change)
         })
     })
 }

@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -61,9 +63,9 @@ std::optional<tokenkit::Error> expect_error(tokenkit::Status kind, F &&f, const 
     return std::nullopt;
 }
 
-// GET http://127.0.0.1:PORT/path; returns the status and the Location header. The browser of
-// the sign-in test.
-int http_get(const std::string &target, std::string *location) {
+// GET http://127.0.0.1:PORT/path; returns the status, the Location header and the whole response.
+// The browser of the sign-in test, and the reader of the server's /stats.
+int http_get(const std::string &target, std::string *location, std::string *whole = nullptr) {
     int port = 0;
     char path[4096] = {0};
     if (std::sscanf(target.c_str(), "http://127.0.0.1:%d%4095s", &port, path) != 2) return -1;
@@ -98,7 +100,18 @@ int http_get(const std::string &target, std::string *location) {
             *location = response.substr(at, response.find("\r\n", at) - at);
         }
     }
+    if (whole) *whole = response;
     return status;
+}
+
+// A count in the object `section` of the mock server's GET /stats (0 when absent, -1 on failure).
+long stat_in(const std::string &section, const std::string &name) {
+    std::string response;
+    if (http_get(url("/stats"), nullptr, &response) != 200) return -1;
+    std::size_t from = response.find("\"" + section + "\":{");
+    if (from == std::string::npos) return -1;
+    std::size_t at = response.find("\"" + name + "\":", from);
+    return at == std::string::npos ? 0 : std::strtol(response.c_str() + at + name.size() + 3, nullptr, 10);
 }
 
 tokenkit::Config demo_config(const std::string &id = "demo-client", const char *secret = "demo-secret") {
@@ -398,6 +411,139 @@ void test_device() {
         rethrown = true;
     }
     CHECK(rethrown, "the prompt's exception comes out of device_flow");
+
+    // The poll callback: told of each authorization_pending; false stops the flow.
+    std::vector<std::string> outcomes;
+    std::chrono::milliseconds interval{0};
+    tokenkit::DeviceOptions polled;
+    polled.add_param("mock_behavior", "approve")
+        .set_on_prompt([](const tokenkit::DeviceAuthorizationView &) {})
+        .set_on_poll([&](const std::string &outcome, std::chrono::milliseconds wait) {
+            outcomes.push_back(outcome);
+            interval = wait;
+            return true;
+        });
+    CHECK(starts_with(client.device_flow(polled).access_token(), "at-"), "device flow with on_poll");
+    CHECK(outcomes == std::vector<std::string>{"authorization_pending"} && interval == std::chrono::seconds(1),
+          "on_poll saw " + std::to_string(outcomes.size()) + " polls");
+    tokenkit::DeviceOptions stopping;
+    stopping.add_param("mock_behavior", "never")
+        .set_on_prompt([](const tokenkit::DeviceAuthorizationView &) {})
+        .set_on_poll([](const std::string &, std::chrono::milliseconds) { return false; });
+    expect_error(tokenkit::Status::cancelled, [&] { client.device_flow(stopping); }, "on_poll said stop");
+    tokenkit::DeviceOptions poll_throws;
+    poll_throws.add_param("mock_behavior", "never")
+        .set_on_prompt([](const tokenkit::DeviceAuthorizationView &) {})
+        .set_on_poll([](const std::string &, std::chrono::milliseconds) -> bool { throw Refused{}; });
+    rethrown = false;
+    try {
+        client.device_flow(poll_throws);
+    } catch (const Refused &) {
+        rethrown = true;
+    }
+    CHECK(rethrown, "on_poll's exception comes out of device_flow");
+}
+
+// The store: a profile without its secret, a client from it, one refresh for threads sharing an
+// expired profile, the rotated refresh token saved, a source backed by it, logout and deletion.
+void test_store() {
+    char dir_template[] = "/tmp/tokenkit-hpp-store-XXXXXX";
+    std::string dir = mkdtemp(dir_template);
+    tokenkit::Store store(dir);
+    CHECK(store.dir() == dir, "dir " + store.dir());
+    tokenkit::Config rotating = demo_config("rotating-client", "rotating-secret");
+    tokenkit::Client minter(rotating);
+    tokenkit::Token initial = minter.exchange_code(fresh_code(), tokenkit::RequestOptions().add_param("mock_expires_in", "30"));
+    store.save_profile("work", rotating, initial);
+    std::string text;
+    {
+        FILE *f = std::fopen((dir + "/work.json").c_str(), "r");
+        char buf[8192];
+        std::size_t n = f ? std::fread(buf, 1, sizeof buf, f) : 0;
+        if (f) std::fclose(f);
+        text.assign(buf, n);
+    }
+    CHECK(contains(text, "\"tokenkit_profile\":1") && !contains(text, "rotating-secret"), "profile " + text);
+    expect_error(tokenkit::Status::invalid_argument, [&] { tokenkit::Client no_secret(store.config("work")); },
+                 "no secret saved");
+
+    // Every thread with a client of its own from the profile's config: one refresh.
+    long before = stat_in("by_grant", "refresh_token");
+    std::vector<std::thread> threads;
+    std::vector<std::string> tokens(6);
+    for (std::size_t i = 0; i < tokens.size(); i++)
+        threads.emplace_back([&, i] {
+            tokenkit::Client client(store.config("work").set_client_secret(std::string("rotating-secret")));
+            tokens[i] = store.token("work", client).access_token();
+        });
+    for (auto &t : threads) t.join();
+    CHECK(stat_in("by_grant", "refresh_token") == before + 1,
+          "refreshes: " + std::to_string(stat_in("by_grant", "refresh_token") - before));
+    for (const std::string &t : tokens) CHECK(t == tokens[0] && t != initial.access_token(), "shared token " + t);
+    std::optional<tokenkit::Token> saved = store.saved_token("work");
+    CHECK(saved && saved->refresh_token() != initial.refresh_token(), "the rotated refresh token is saved");
+    // A raised cancel flag in the options: a stale profile is not refreshed; without one the
+    // options go with a refresh.
+    {
+        tokenkit::Client client(store.config("work").set_client_secret(std::string("rotating-secret")));
+        tokenkit::Cancel cancel;
+        cancel.trigger();
+        expect_error(tokenkit::Status::cancelled,
+                     [&] {
+                         store.token("work", client, std::chrono::hours(2),
+                                     tokenkit::RequestOptions().set_cancel(cancel));
+                     },
+                     "cancelled store token");
+        CHECK(store.token("work", client, std::chrono::milliseconds(0), tokenkit::RequestOptions())
+                      .access_token() == tokens[0],
+              "options without a flag");
+        tokenkit::Token longer = store.token("work", client, std::chrono::hours(2),
+                                             tokenkit::RequestOptions().add_param("mock_expires_in", "7200"));
+        CHECK(longer.expires_in() == std::chrono::seconds(7200), "the options go with the refresh");
+        tokens.assign(tokens.size(), longer.access_token());
+        saved = store.saved_token("work");
+    }
+
+    // A source backed by the profile, and the log of its client.
+    std::vector<std::string> lines;
+    std::mutex lines_lock;
+    tokenkit::Config logged = store.config("work");
+    logged.set_client_secret(std::string("rotating-secret")).set_log(2, [&](std::int32_t, const std::string &line) {
+        std::lock_guard<std::mutex> hold(lines_lock);
+        lines.push_back(line);
+    });
+    std::optional<tokenkit::Source> source;
+    {
+        tokenkit::Client client(logged);
+        source.emplace(tokenkit::Source::from_store(client, store, "work"));
+    }  // the source keeps the client and its log
+    CHECK(source->access_token() == tokens[0], "the source starts from the saved token");
+    tokenkit::Token forced = source->refresh();
+    CHECK(store.saved_token("work")->refresh_token() == forced.refresh_token(), "the source saves through the store");
+    CHECK(!lines.empty(), "log lines");
+    for (const std::string &line : lines) {
+        CHECK(!contains(line, "rotating-secret") && !contains(line, forced.access_token()) &&
+                  !contains(line, *saved->refresh_token()) && !contains(line, *forced.refresh_token()),
+              "a secret in the log: " + line);
+    }
+    source.reset();
+
+    std::string profiles = store.profiles();
+    CHECK(contains(profiles, "\"name\":\"work\"") && contains(profiles, "\"has_token\":true") &&
+              !contains(profiles, forced.access_token()) && !contains(profiles, "rotating-secret"),
+          "profiles " + profiles);
+    std::optional<tokenkit::Token> removed = store.remove_token("work");
+    CHECK(removed && removed->access_token() == forced.access_token(), "removed token");
+    CHECK(!store.saved_token("work") && !store.remove_token("work"), "no token left");
+    store.save_token("work", forced);
+    CHECK(store.saved_token("work")->access_token() == forced.access_token(), "save_token");
+    store.save_profile("secret", rotating, true);
+    tokenkit::Client with_secret(store.config("secret"));  // nothing to add
+    CHECK(store.delete_profile("work") && store.delete_profile("secret") && !store.delete_profile("work"), "deleted");
+    CHECK(store.profiles() == "[]", "empty " + store.profiles());
+    expect_error(tokenkit::Status::invalid_argument, [&] { store.config("../escape"); }, "bad name");
+    expect_error(tokenkit::Status::invalid_argument, [&] { tokenkit::Store(std::string()); }, "empty dir");
+    rmdir(dir.c_str());
 }
 
 void test_source() {
@@ -487,6 +633,7 @@ int main() {
     test_sign_in();
     test_device();
     test_source();
+    test_store();
     if (failures) {
         std::cerr << failures << " check(s) failed\n";
         return 1;

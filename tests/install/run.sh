@@ -93,7 +93,7 @@ check "the libraries are stripped, with a debuglink" bash -c \
 check "the CLI's RUNPATH is \$ORIGIN/../lib" bash -c "readelf -d '$prefix/bin/tokenkit' | grep -q 'R.*PATH.*\[\$ORIGIN/../lib\]'"
 check "headers, pkg-config, CMake and licence files" bash -c "cd '$prefix' && ls include/tokenkit.h include/tokenkit.hpp \
   lib/pkgconfig/tokenkit.pc lib/pkgconfig/tokenkit-static.pc lib/cmake/tokenkit/tokenkitConfig.cmake \
-  lib/cmake/tokenkit/tokenkitConfigVersion.cmake share/doc/tokenkit/LICENSE-MIT share/doc/tokenkit/LICENSE-APACHE"
+  lib/cmake/tokenkit/tokenkitConfigVersion.cmake share/doc/tokenkit/LICENSE-MIT share/doc/tokenkit/LICENSE-APACHE share/man/man1/tokenkit.1"
 check "pkg-config --modversion tokenkit is $version" bash -c "[ \"\$(pkg-config --modversion tokenkit)\" = '$version' ]"
 check "pkg-config --static --libs tokenkit adds rustc's libraries" bash -c \
   "[ \"\$(pkg-config --static --libs tokenkit | sed 's/ *$//')\" = \"-L$lib -ltokenkit \$(cat '$root/target/release/native-static-libs.txt')\" ]"
@@ -198,7 +198,7 @@ if make -C "$root" --no-print-directory dist > "$work/dist.log" 2>&1; then
   check "$name.tar.gz holds the install tree and the licences" bash -c "tar -tzf '$tarball' > '$work/dist.txt' && \
     for f in bin/tokenkit include/tokenkit.h include/tokenkit.hpp lib/libtokenkit.so.$version lib/libtokenkit.so.$abi \
       lib/libtokenkit.so lib/libtokenkit.a lib/pkgconfig/tokenkit.pc lib/pkgconfig/tokenkit-static.pc \
-      lib/cmake/tokenkit/tokenkitConfig.cmake share/doc/tokenkit/LICENSE-MIT share/doc/tokenkit/LICENSE-APACHE; do \
+      lib/cmake/tokenkit/tokenkitConfig.cmake share/doc/tokenkit/LICENSE-MIT share/doc/tokenkit/LICENSE-APACHE share/man/man1/tokenkit.1; do \
       grep -qx '$name/'\$f '$work/dist.txt' || { echo missing \$f; exit 1; }; done"
   mkdir -p "$work/dist" && tar -xzf "$tarball" -C "$work/dist"
   check "unpacked anywhere: pkg-config points into it, the CLI runs" bash -c \

@@ -16,7 +16,7 @@ token_url="$iss/token"
 cb=http://127.0.0.1/callback
 
 out="$work/out" err="$work/err"
-source ../cli/expect.sh
+source ../../cli/tests/expect.sh
 field() { node -e 'const v=JSON.parse(require("fs").readFileSync(0,"utf8"))[process.argv[1]];process.stdout.write(v===undefined?"":String(v))' "$1" < "$out"; }
 
 # authorization_code with client_secret_post, exactly the Nest sample's request plus redirect_uri.

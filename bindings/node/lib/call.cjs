@@ -163,6 +163,15 @@ class Handle {
   }
 }
 
+/** Where a Store keeps its Handle; `storeHandle` checks that an argument is a Store. */
+const storeKey = Symbol('tokenkit.store');
+
+function storeHandle(store) {
+  const handle = store !== null && typeof store === 'object' ? store[storeKey] : undefined;
+  if (!handle) throw typeError('store', 'a tokenkit Store', store);
+  return handle;
+}
+
 /** Native clients and sources not yet freed (the tests watch it). */
 let live = 0;
 const liveHandles = () => live;
@@ -232,7 +241,8 @@ function callbackSlots() {
     return f ? f(...args) : 1;
   };
   trampolines = {};
-  for (const name of ['tokenkit_device_prompt_fn', 'tokenkit_open_url_fn', 'tokenkit_token_changed_fn']) {
+  for (const name of ['tokenkit_device_prompt_fn', 'tokenkit_open_url_fn', 'tokenkit_token_changed_fn',
+    'tokenkit_device_poll_fn', 'tokenkit_log_fn']) {
     trampolines[name] = koffi.register(dispatch, name);
   }
   return trampolines;
@@ -249,7 +259,57 @@ function callback(type, f) {
 /** The number of JS callbacks C may still call (the tests check that none is left behind). */
 const liveCallbacks = () => pending.size;
 
+/**
+ * A client's log function handed to C. The native client, and each token source made from it
+ * (each holds its own reference to the native client), may call it until the last of them is
+ * freed: each holds a reference, and the last release removes the callback. What the function
+ * throws (or a promise it returns rejects with) is kept, for the next call on the client or such
+ * a source that settles to throw (takeError).
+ */
+class LogSink {
+  constructor(f) {
+    this.refs = 1;
+    this.error = null;
+    this.cb = callback('tokenkit_log_fn', (level, line) => {
+      try {
+        const r = f(level, line);
+        if (r && typeof r.then === 'function') r.then(undefined, (e) => { this.error ??= e; });
+      } catch (e) {
+        this.error ??= e;
+      }
+    });
+  }
+
+  retain() {
+    this.refs++;
+    return this;
+  }
+
+  release() {
+    if (--this.refs === 0) this.cb.remove();
+  }
+
+  /** Runs `finish()` (which frees the call's outputs), then throws what the log threw, if anything. */
+  static after(sink, finish) {
+    let value;
+    let failure = null;
+    try {
+      value = finish();
+    } catch (e) {
+      failure = e;
+    }
+    const logged = sink?.error ?? null;
+    if (logged !== null) {
+      sink.error = null;
+      throw logged;
+    }
+    if (failure !== null) throw failure;
+    return value;
+  }
+}
+
 module.exports = {
   string, integer, millis, object, func, signalOf, params, INT32_MAX, typeError,
   fn, check, runAsync, Handle, finalizer, withOptions, Cancel, abortError, callback, liveCallbacks, liveHandles,
+  LogSink, storeKey, storeHandle,
 };

@@ -7,12 +7,15 @@ const childProcess = require('node:child_process');
 const { AuthMethod, RevocationStyle, Status } = require('./native.cjs');
 const {
   string, integer, millis, object, func, signalOf, params, INT32_MAX, fn, check, runAsync, Handle,
-  finalizer, withOptions, Cancel, abortError, callback, typeError,
+  finalizer, withOptions, Cancel, abortError, callback, typeError, LogSink, storeHandle,
 } = require('./call.cjs');
 const errors = require('./errors.cjs');
 const { take, deepFreeze, REDACTED } = require('./token.cjs');
 
 const internal = Symbol('tokenkit.internal');
+/** The client's LogSink (or null) and its config, for TokenSource and Store. */
+const internalLog = Symbol('tokenkit.internalLog');
+const internalConfig = Symbol('tokenkit.internalConfig');
 
 // The library's retry delays (tokenkit_config_set_retry), for `retries: N`: the C setter takes
 // the count and both delays together.
@@ -27,10 +30,15 @@ function choice(name, value, table) {
   return table[value];
 }
 
-/** Fills a native config from the options, in the order documented on Client. */
+/**
+ * Fills a native config from the options, in the order documented on Client: a new one, or
+ * `base` (a saved profile's). The client made from it keeps it (Store#saveProfile reads it), and
+ * the log's callback (`sink`).
+ */
 class ConfigBuilder {
-  constructor() {
-    this.ptr = fn().tokenkit_config_new();
+  constructor(base = null) {
+    this.ptr = base ?? fn().tokenkit_config_new();
+    this.sink = null;
   }
 
   set(setter, ...args) {
@@ -60,10 +68,22 @@ class ConfigBuilder {
     const caFiles = o.caFile === undefined || o.caFile === null ? []
       : Array.isArray(o.caFile) ? o.caFile : [o.caFile];
     caFiles.forEach((file, i) => this.set('tokenkit_config_add_ca_file', string(`caFile[${i}]`, file)));
+    this.log(o);
   }
 
-  /** The endpoints and credentials; last, so that they override a preset or discovery. */
-  client(o) {
+  /** The request log: `log(level, line)` up to `logLevel` (default 1). */
+  log(o) {
+    const log = func('log', o.log);
+    const level = integer('logLevel', o.logLevel, -(2 ** 31), INT32_MAX);
+    if (log === undefined && level === undefined) return;
+    if (log !== undefined) this.sink = new LogSink(log);
+    // No function and a level above 0: the library names what is missing.
+    this.set('tokenkit_config_set_log', level ?? 1, this.sink?.cb.fnPtr ?? null, this.sink?.cb.userData ?? null);
+  }
+
+  /** The endpoints and credentials; last, so that they override a preset or discovery. A
+   * profile's client id is kept unless `o` has one. */
+  client(o, { profile = false } = {}) {
     this.setIf('tokenkit_config_set_token_endpoint', string('tokenUrl', o.tokenUrl, { optional: true }));
     this.setIf('tokenkit_config_set_authorization_endpoint', string('authorizeUrl', o.authorizeUrl, { optional: true }));
     this.setIf('tokenkit_config_set_device_authorization_endpoint',
@@ -71,7 +91,7 @@ class ConfigBuilder {
     this.setIf('tokenkit_config_set_revocation_endpoint', string('revocationUrl', o.revocationUrl, { optional: true }));
     this.setIf('tokenkit_config_set_introspection_endpoint',
       string('introspectionUrl', o.introspectionUrl, { optional: true }));
-    this.set('tokenkit_config_set_client_id', string('clientId', o.clientId));
+    if (!profile || o.clientId !== undefined) this.set('tokenkit_config_set_client_id', string('clientId', o.clientId));
     this.setIf('tokenkit_config_set_client_secret', string('clientSecret', o.clientSecret, { optional: true }));
     this.setIf('tokenkit_config_set_auth_method', choice('authMethod', o.authMethod, AuthMethod));
     this.setIf('tokenkit_config_set_revocation_style', choice('revocationStyle', o.revocationStyle, RevocationStyle));
@@ -81,24 +101,28 @@ class ConfigBuilder {
     this.set('tokenkit_config_apply_preset', string('preset', name), string('projectId', projectId, { optional: true }) ?? null);
   }
 
-  newClient() {
+  /** The client, with what it keeps: { ptr, config, log }. */
+  finish() {
     const out = [null];
     const err = [null];
     check(fn().tokenkit_client_new(this.ptr, out, err), err);
-    return out[0];
+    return { ptr: out[0], config: this.ptr, log: this.sink };
   }
 
-  free() {
+  /** Frees what a builder that made no client holds. */
+  abandon() {
     fn().tokenkit_config_free(this.ptr);
+    this.sink?.release();
   }
 
-  static build(fill) {
-    const b = new ConfigBuilder();
+  static build(fill, base = null) {
+    const b = new ConfigBuilder(base);
     try {
       fill(b);
-      return b.newClient();
-    } finally {
-      b.free();
+      return b.finish();
+    } catch (e) {
+      b.abandon();
+      throw e;
     }
   }
 }
@@ -185,6 +209,10 @@ class Client {
   #waits = new Set();
   #shown;
   #metadata;
+  /** options.log's LogSink, or null. */
+  #log;
+  /** The native config the client was made from, freed with it. */
+  #config;
 
   /**
    * @param {object} options tokenUrl, clientId, clientSecret, authMethod, timeoutMs, caFile,
@@ -192,21 +220,23 @@ class Client {
    *   transport settings, a preset, discovery, then the endpoints and credentials.
    */
   constructor(options, made) {
-    let ptr;
-    let metadata = null;
     const o = object('options', options);
-    if (made?.key === internal) {
-      ({ ptr, metadata } = made);
-    } else {
-      ptr = ConfigBuilder.build((b) => {
-        b.transport(o);
-        b.client(o);
-      });
-    }
-    this.#handle = new Handle(ptr, (p) => fn().tokenkit_client_free(p), 'client');
+    const built = made?.key === internal ? made : ConfigBuilder.build((b) => {
+      b.transport(o);
+      b.client(o);
+    });
+    const { ptr, config, log = null, metadata = null } = built;
+    this.#log = log;
+    this.#config = config;
+    this.#handle = new Handle(ptr, (p) => {
+      fn().tokenkit_client_free(p);
+      fn().tokenkit_config_free(config);
+      log?.release(); // after the free; token sources made from the client hold their own
+    }, 'client');
     finalizer.register(this, this.#handle, this.#handle);
     this.#metadata = metadata;
     this.#shown = { tokenUrl: o.tokenUrl ?? metadata?.token_endpoint, clientId: o.clientId };
+    if (built.profile !== undefined) this.#shown = { profile: built.profile, ...this.#shown };
   }
 
   /** The discovery document of Client.fromIssuer, else null. */
@@ -229,13 +259,15 @@ class Client {
       b.transport(o);
       const out = [null];
       const err = [null];
-      check(await withRequestOptions(signal, {},
-        (opts) => runAsync(fn().tokenkit_config_discover, [b.ptr, issuer, opts, out, err]), err), err);
+      const status = await withRequestOptions(signal, {},
+        (opts) => runAsync(fn().tokenkit_config_discover, [b.ptr, issuer, opts, out, err]), err);
+      LogSink.after(b.sink, () => check(status, err));
       const metadata = deepFreeze(JSON.parse(out[0]));
       b.client(o);
-      return new Client(o, { key: internal, ptr: b.newClient(), metadata });
-    } finally {
-      b.free();
+      return new Client(o, { key: internal, ...b.finish(), metadata });
+    } catch (e) {
+      b.abandon();
+      throw e;
     }
   }
 
@@ -246,12 +278,37 @@ class Client {
   static fromPreset(name, options) {
     const o = object('options', options);
     string('name', name);
-    const ptr = ConfigBuilder.build((b) => {
+    const built = ConfigBuilder.build((b) => {
       b.transport(o);
       b.preset(name, o.projectId);
       b.client(o);
     });
-    return new Client(o, { key: internal, ptr, metadata: null });
+    return new Client(o, { key: internal, ...built });
+  }
+
+  /**
+   * A client from the settings saved in profile `name` of `store` (the client secret too when
+   * the profile holds one); `options` complete or override them: the client secret when it was
+   * not saved, timeouts, caFile, log. Throws an InvalidArgumentError for a missing or broken
+   * profile.
+   */
+  static fromStore(store, name, options) {
+    const o = object('options', options);
+    const handle = storeHandle(store);
+    string('name', name);
+    const out = [null];
+    const err = [null];
+    const ptr = handle.acquire();
+    try {
+      check(fn().tokenkit_store_config(ptr, name, out, err), err);
+    } finally {
+      handle.release();
+    }
+    const built = ConfigBuilder.build((b) => {
+      b.transport(o);
+      b.client(o, { profile: true });
+    }, out[0]);
+    return new Client(o, { key: internal, ...built, profile: name });
   }
 
   /** Exchanges an authorization code (RFC 6749 §4.1.3); never retried, a code is single-use. */
@@ -291,7 +348,8 @@ class Client {
     const hint = string('options.hint', o.hint, { optional: true });
     const signal = signalOf('options.signal', o.signal);
     const err = [null];
-    check(await this.#send(signal, { hint }, (client, opts) => runAsync(fn().tokenkit_client_revoke, [client, token, opts, err]), err), err);
+    const status = await this.#send(signal, { hint }, (client, opts) => runAsync(fn().tokenkit_client_revoke, [client, token, opts, err]), err);
+    LogSink.after(this.#log, () => check(status, err));
   }
 
   /** Asks the introspection endpoint about a token (RFC 7662). */
@@ -303,9 +361,12 @@ class Client {
     const out = [null];
     const err = [null];
     try {
-      check(await this.#send(signal, { hint },
-        (client, opts) => runAsync(fn().tokenkit_client_introspect, [client, token, opts, out, err]), err), err);
-      return introspection(out[0]);
+      const status = await this.#send(signal, { hint },
+        (client, opts) => runAsync(fn().tokenkit_client_introspect, [client, token, opts, out, err]), err);
+      return LogSink.after(this.#log, () => {
+        check(status, err);
+        return introspection(out[0]);
+      });
     } finally {
       fn().tokenkit_introspection_free(out[0]);
     }
@@ -358,7 +419,7 @@ class Client {
       if (port !== undefined) set('set_port', port);
       if (timeoutMs !== undefined) set('set_timeout_ms', timeoutMs);
       for (const [name, value] of extra) set('add_param', name, value);
-    }, ['tokenkit_open_url_fn', 'set_open_url', (cancel) => (url) => callUser(cancel, () => openBrowser(url))],
+    }, [['tokenkit_open_url_fn', 'set_open_url', (cancel) => (url) => callUser(cancel, () => openBrowser(url))]],
     fn().tokenkit_client_sign_in);
   }
 
@@ -366,12 +427,14 @@ class Client {
    * The device flow (RFC 8628): asks for a device code, calls onPrompt({ userCode,
    * verificationUri, verificationUriComplete, expiresIn, interval }) once, then polls until the
    * user approves (a Token), denies (OAuthError access_denied), the code expires (TimeoutError) or
-   * the signal aborts.
+   * the signal aborts. onPoll(outcome, intervalMs), when given, is told after each poll that did
+   * not end the flow; returning false stops it.
    */
   async deviceFlow(options) {
     const o = object('options', options);
     const signal = signalOf('options.signal', o.signal);
     const onPrompt = func('options.onPrompt', o.onPrompt, { optional: false });
+    const onPoll = func('options.onPoll', o.onPoll);
     const scope = string('options.scope', o.scope, { optional: true });
     const extra = params('options.params', o.params);
     if (o.pkce !== undefined && typeof o.pkce !== 'boolean') throw typeError('options.pkce', 'a boolean', o.pkce);
@@ -380,17 +443,26 @@ class Client {
       if (scope !== undefined) set('set_scope', scope);
       if (pkce !== undefined) set('set_pkce', pkce);
       for (const [name, value] of extra) set('add_param', name, value);
-    }, ['tokenkit_device_prompt_fn', 'set_on_prompt',
+    }, [['tokenkit_device_prompt_fn', 'set_on_prompt',
       (cancel) => (authorization) => callUser(cancel, () => onPrompt(deviceAuthorization(authorization)))],
+    ...(onPoll ? [['tokenkit_device_poll_fn', 'set_on_poll', (cancel) => (outcome, intervalMs) => {
+      let stop = false;
+      const stopped = callUser(cancel, () => {
+        const r = onPoll(outcome, Number(intervalMs));
+        stop = r === false;
+        return r;
+      });
+      return stopped || (stop ? 1 : 0);
+    }]] : [])],
     fn().tokenkit_client_device_flow);
   }
 
   /**
    * A call that waits for the user (a sign-in, a device flow), always cancellable and cancelled
    * by close(): its tokenkit_KIND_options filled by `fill(set)` (`set` takes a setter's name
-   * without the prefix), the callback `[type, setter, make(cancel)]`, and the call.
+   * without the prefix), the callbacks, each `[type, setter, make(cancel)]`, and the call.
    */
-  async #waitForUser(kind, signal, fill, [type, callbackSetter, makeCallback], call) {
+  async #waitForUser(kind, signal, fill, callbacks, call) {
     const f = fn();
     const prefix = `tokenkit_${kind}_options_`;
     return this.#handle.use((client) => withOptions(() => f[`${prefix}new`](), (p) => f[`${prefix}free`](p), async (opts) => {
@@ -401,16 +473,19 @@ class Client {
       fill(set);
       const out = [null];
       const err = [null];
-      let cb = null;
+      const made = [];
       try {
         const status = await cancellable(signal, this.#waits, (c) => set('set_cancel', c), (cancel) => {
-          cb = callback(type, makeCallback(cancel));
-          set(callbackSetter, cb.fnPtr, cb.userData);
+          for (const [type, callbackSetter, makeCallback] of callbacks) {
+            const cb = callback(type, makeCallback(cancel));
+            made.push(cb);
+            set(callbackSetter, cb.fnPtr, cb.userData);
+          }
           return runAsync(call, [client, opts, out, err]);
         }, err);
-        return take(status, out, err);
+        return LogSink.after(this.#log, () => take(status, out, err));
       } finally {
-        cb?.remove();
+        for (const cb of made) cb.remove();
       }
     }));
   }
@@ -434,6 +509,16 @@ class Client {
     return this.#handle;
   }
 
+  /** @internal the log's sink (or null), which token sources made from the client retain. */
+  get [internalLog]() {
+    return this.#log;
+  }
+
+  /** @internal the native config, alive while the client's handle is held. */
+  get [internalConfig]() {
+    return this.#config;
+  }
+
   [util.inspect.custom](depth, options, inspect) {
     return `Client ${inspect({ ...this.#shown, closed: this.#handle.closed }, options)}`;
   }
@@ -447,7 +532,7 @@ class Client {
       const [call, args] = makeCall(client, opts, out, err);
       return runAsync(call, args);
     }, err);
-    return take(status, out, err);
+    return LogSink.after(this.#log, () => take(status, out, err));
   }
 
   /** Runs `run(client, opts)` with the live client held, as withRequestOptions. */
@@ -540,4 +625,4 @@ class AuthorizationRequest {
   }
 }
 
-module.exports = { Client, AuthorizationRequest, internal };
+module.exports = { Client, AuthorizationRequest, internal, internalLog, internalConfig, withRequestOptions };

@@ -37,7 +37,7 @@ const RevocationStyle = Object.freeze({ rfc7009: 0, 'nest-delete': 1 });
 const OPAQUE = ['tokenkit_authorization', 'tokenkit_cancel', 'tokenkit_client', 'tokenkit_config',
   'tokenkit_device_authorization', 'tokenkit_device_options', 'tokenkit_error',
   'tokenkit_introspection', 'tokenkit_request_options', 'tokenkit_sign_in_options',
-  'tokenkit_source', 'tokenkit_source_options', 'tokenkit_token'];
+  'tokenkit_source', 'tokenkit_source_options', 'tokenkit_store', 'tokenkit_token'];
 
 /** The callback typedefs of the header, as `typedef RESULT (*NAME)(PARAMS)` reads. */
 const CALLBACKS = {
@@ -46,6 +46,9 @@ const CALLBACKS = {
   tokenkit_open_url_fn: 'int32_t tokenkit_open_url_fn(void *user_data, const char *url)',
   tokenkit_token_changed_fn:
     'void tokenkit_token_changed_fn(void *user_data, const tokenkit_token *token)',
+  tokenkit_device_poll_fn:
+    'int32_t tokenkit_device_poll_fn(void *user_data, const char *outcome, int64_t interval_ms)',
+  tokenkit_log_fn: 'void tokenkit_log_fn(void *user_data, int32_t level, const char *line)',
 };
 
 // Every bound function, as in the header with `struct ` left out, `_Out_` on outputs, and
@@ -89,6 +92,7 @@ const PROTOTYPES = [
   'tokenkit_status tokenkit_config_set_connect_timeout_ms(tokenkit_config *config, int64_t timeout_ms, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_config_set_device_authorization_endpoint(tokenkit_config *config, const char *url, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_config_set_introspection_endpoint(tokenkit_config *config, const char *url, _Out_ tokenkit_error **err)',
+  'tokenkit_status tokenkit_config_set_log(tokenkit_config *config, int32_t level, tokenkit_log_fn log, void *user_data, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_config_set_max_idle_connections_per_host(tokenkit_config *config, int32_t count, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_config_set_max_response_bytes(tokenkit_config *config, int64_t max_bytes, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_config_set_retry(tokenkit_config *config, int32_t max_retries, int64_t base_delay_ms, int64_t max_delay_ms, _Out_ tokenkit_error **err)',
@@ -109,6 +113,7 @@ const PROTOTYPES = [
   'tokenkit_status tokenkit_device_options_add_param(tokenkit_device_options *options, const char *name, const char *value, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_device_options_set_cancel(tokenkit_device_options *options, const tokenkit_cancel *cancel, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_device_options_set_on_prompt(tokenkit_device_options *options, tokenkit_device_prompt_fn on_prompt, void *user_data, _Out_ tokenkit_error **err)',
+  'tokenkit_status tokenkit_device_options_set_on_poll(tokenkit_device_options *options, tokenkit_device_poll_fn on_poll, void *user_data, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_device_options_set_pkce(tokenkit_device_options *options, uint8_t pkce, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_device_options_set_scope(tokenkit_device_options *options, const char *scope, _Out_ tokenkit_error **err)',
 
@@ -153,6 +158,7 @@ const PROTOTYPES = [
   'tokenkit_status tokenkit_source_access_token(const tokenkit_source *source, _Out_ tokenkit_string *out, _Out_ tokenkit_error **err)',
   'void tokenkit_source_free(tokenkit_source *source)',
   'tokenkit_status tokenkit_source_from_json(const tokenkit_client *client, const char *json, const tokenkit_source_options *options, _Out_ tokenkit_source **out, _Out_ tokenkit_error **err)',
+  'tokenkit_status tokenkit_source_from_store(const tokenkit_client *client, const tokenkit_store *store, const char *name, const tokenkit_source_options *options, _Out_ tokenkit_source **out, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_source_new(const tokenkit_client *client, const tokenkit_token *token, const tokenkit_source_options *options, _Out_ tokenkit_source **out, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_source_refresh(const tokenkit_source *source, _Out_ tokenkit_token **out, _Out_ tokenkit_error **err)',
   'tokenkit_status tokenkit_source_to_json(const tokenkit_source *source, _Out_ tokenkit_string *out, _Out_ tokenkit_error **err)',
@@ -175,6 +181,18 @@ const PROTOTYPES = [
   'const char *tokenkit_token_scope(const tokenkit_token *token)',
   'tokenkit_status tokenkit_token_to_json(const tokenkit_token *token, _Out_ tokenkit_string *out, _Out_ tokenkit_error **err)',
   'const char *tokenkit_token_token_type(const tokenkit_token *token)',
+
+  'tokenkit_status tokenkit_store_open(const char *dir, _Out_ tokenkit_store **out, _Out_ tokenkit_error **err)',
+  'const char *tokenkit_store_dir(const tokenkit_store *store)',
+  'tokenkit_status tokenkit_store_save_profile(const tokenkit_store *store, const char *name, const tokenkit_config *config, const tokenkit_token *token, uint8_t with_secret, _Out_ tokenkit_error **err)',
+  'tokenkit_status tokenkit_store_config(const tokenkit_store *store, const char *name, _Out_ tokenkit_config **out, _Out_ tokenkit_error **err)',
+  'tokenkit_status tokenkit_store_token(const tokenkit_store *store, const char *name, const tokenkit_client *client, int64_t skew_ms, const tokenkit_request_options *options, _Out_ tokenkit_token **out, _Out_ tokenkit_error **err)',
+  'tokenkit_status tokenkit_store_saved_token(const tokenkit_store *store, const char *name, _Out_ tokenkit_token **out, _Out_ tokenkit_error **err)',
+  'tokenkit_status tokenkit_store_save_token(const tokenkit_store *store, const char *name, const tokenkit_token *token, _Out_ tokenkit_error **err)',
+  'tokenkit_status tokenkit_store_remove_token(const tokenkit_store *store, const char *name, _Out_ tokenkit_token **out, _Out_ tokenkit_error **err)',
+  'tokenkit_status tokenkit_store_delete_profile(const tokenkit_store *store, const char *name, _Out_ uint8_t *existed, _Out_ tokenkit_error **err)',
+  'tokenkit_status tokenkit_store_profiles(const tokenkit_store *store, _Out_ tokenkit_string *out, _Out_ tokenkit_error **err)',
+  'void tokenkit_store_free(tokenkit_store *store)',
 ];
 
 /** Header functions the package does not call, and why (test/header.test.mjs checks the list). */

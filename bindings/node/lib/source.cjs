@@ -6,9 +6,11 @@
 const util = require('node:util');
 const {
   string, millis, object, func, signalOf, typeError, fn, check, runAsync, Handle, finalizer, callback,
-  abortError,
+  abortError, LogSink, storeHandle,
 } = require('./call.cjs');
-const { Client, internal } = require('./client.cjs');
+const { Client, internal, internalLog } = require('./client.cjs');
+
+const fromStoreKey = Symbol('tokenkit.fromStore');
 const { copy, take } = require('./token.cjs');
 
 class TokenSource {
@@ -17,15 +19,18 @@ class TokenSource {
   #inflight = new Map();
   /** What onChange threw, reported by the call that made the refresh. */
   #hook;
+  /** The client's LogSink (or null): the source's refreshes go through the client, which logs them. */
+  #log;
 
   /**
    * @param {Client} client
    * @param {object} options token (a Token, or its saved JSON as a string or object), or
    *   refreshToken alone (the first use refreshes); skewMs (default 60 000); onChange(token).
    */
-  constructor(client, options) {
+  constructor(client, options, fromStore) {
     if (!(client instanceof Client)) throw typeError('client', 'a tokenkit Client', client);
     const o = object('options', options);
+    const store = fromStore?.key === fromStoreKey ? fromStore : null;
     const saved = o.token === undefined || o.token === null ? undefined
       : typeof o.token === 'string' ? o.token
         : typeof o.token === 'object' ? JSON.stringify(o.token) : null;
@@ -61,7 +66,14 @@ class TokenSource {
       const clientPtr = clientHandle.acquire();
       try {
         const err = [null];
-        if (saved !== undefined && refreshToken === undefined) {
+        if (store !== null) {
+          const storePtr = store.handle.acquire();
+          try {
+            check(f.tokenkit_source_from_store(clientPtr, storePtr, store.name, opts, out, err), err);
+          } finally {
+            store.handle.release();
+          }
+        } else if (saved !== undefined && refreshToken === undefined) {
           check(f.tokenkit_source_from_json(clientPtr, saved, opts, out, err), err);
         } else {
           if (saved !== undefined) check(f.tokenkit_token_from_json(saved, native, err), err);
@@ -78,11 +90,29 @@ class TokenSource {
       f.tokenkit_source_options_free(opts);
     }
     this.#hook = hook;
+    const log = client[internalLog]?.retain() ?? null;
+    this.#log = log;
     this.#handle = new Handle(out[0], (p) => {
       f.tokenkit_source_free(p);
       cb?.remove(); // after the free: no callback can come any more
+      log?.release();
     }, 'token source');
     finalizer.register(this, this.#handle, this.#handle);
+  }
+
+  /**
+   * A source backed by profile `name` of `store`: it starts from the saved token, and each
+   * refresh goes through the store (as store.token() does), so that processes sharing the profile
+   * refresh once, take up the token another process saved, and never spend a rotated refresh
+   * token twice. It refreshes through `client`, and keeps its own reference to the store, which
+   * may be closed first. options: skewMs, onChange (a token or refresh token there is not used).
+   */
+  static fromStore(client, store, name, options) {
+    const handle = storeHandle(store);
+    string('name', name);
+    const o = object('options', options);
+    return new TokenSource(client, { skewMs: o.skewMs, onChange: o.onChange },
+      { key: fromStoreKey, handle, name });
   }
 
   /**
@@ -181,7 +211,7 @@ class TokenSource {
         const status = await runAsync(call, args);
         const hookError = this.#hook.error;
         this.#hook.error = null;
-        const value = result(status, out, err);
+        const value = LogSink.after(this.#log, () => result(status, out, err));
         if (hookError) throw hookError;
         return value;
       }).finally(() => this.#inflight.delete(kind));

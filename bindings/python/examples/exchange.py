@@ -25,7 +25,7 @@ import threading
 
 import tokenkit
 
-# Exit statuses of the tokenkit CLI (examples/c/tokenkit_cli.c).
+# Exit statuses of the tokenkit CLI (cli/).
 EXIT_USAGE, EXIT_OAUTH, EXIT_TRANSPORT, EXIT_PROTOCOL, EXIT_INSECURE, EXIT_CANCELLED, EXIT_INTERNAL = 2, 3, 4, 5, 6, 7, 70
 EXIT_STATUS = {
     tokenkit.ErrorKind.INVALID_ARGUMENT: EXIT_USAGE,

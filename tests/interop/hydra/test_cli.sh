@@ -14,7 +14,7 @@ cb=http://127.0.0.1/callback
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 out="$work/out" err="$work/err"
-source "$here/../../cli/expect.sh"
+source "$here/../../../cli/tests/expect.sh"
 field() { jq -r --arg k "$1" '.[$k] // empty' "$out"; }
 code() { node "$here/get-code.mjs" --issuer "$iss" --redirect-uri "$cb" "$@"; }
 # as CLIENT COMMAND...: runs it as tk-post, tk-basic (their secret and auth method) or tk-public

@@ -27,7 +27,7 @@ import (
 	tokenkit "github.com/tokenkit/tokenkit/bindings/go"
 )
 
-// Exit statuses of the tokenkit CLI (examples/c/tokenkit_cli.c).
+// Exit statuses of the tokenkit CLI (cli/).
 const (
 	exitUsage     = 2
 	exitOAuth     = 3

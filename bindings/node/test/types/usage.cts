@@ -7,6 +7,10 @@ export async function sample(): Promise<string | null> {
   const source: tokenkit.TokenSource = new tokenkit.TokenSource(client, { token });
   const e: tokenkit.TokenKitError = new tokenkit.OAuthError('x');
   void e;
+  const store: tokenkit.Store = new tokenkit.Store();
+  const profiles: readonly tokenkit.ProfileInfo[] = await store.profiles();
+  void profiles;
+  store.close();
   source.close();
   client.close();
   return token.scope;

@@ -2,7 +2,7 @@
 // line marked to expect an error must be one, so the declarations are neither too loose nor too
 // tight.
 import tokenkit, {
-  Client, TokenSource, Token, TokenKitError, OAuthError, AbortError, HTTPError, TimeoutError, TLSError,
+  Client, TokenSource, Token, Store, type ProfileInfo, TokenKitError, OAuthError, AbortError, HTTPError, TimeoutError, TLSError,
   TransportError, ProtocolError, InsecureURLError, InvalidArgumentError, AuthorizationRequest,
   type DeviceAuthorization, type Introspection, type SavedToken, ABI_VERSION, libraryInfo,
 } from 'tokenkit';
@@ -83,6 +83,26 @@ export async function sample(signal: AbortSignal): Promise<string> {
   // @ts-expect-error a signal, not a boolean
   await client.exchangeCode('c', { signal: true });
 
-  void [expires, seconds, url, active, bearer, current, response, classes, abi, lib, same];
+  const store = new Store('/tmp/profiles');
+  new Store();
+  const logged = new Client({ clientId: 'id', tokenUrl: 'https://x', log: (level: number, line: string) => console.log(level, line), logLevel: 2 });
+  await store.saveProfile('work', logged, { token, withSecret: false });
+  const profiled: Client = Client.fromStore(store, 'work', { clientSecret: 's', timeoutMs: 5000 });
+  const fresh: Token = await store.token('work', profiled, { skewMs: 30_000, signal });
+  const maybe: Token | null = await store.savedToken('work');
+  await store.saveToken('work', fresh);
+  const removed: Token | null = await store.removeToken('work');
+  const existed: boolean = await store.deleteProfile('work');
+  const profiles: readonly ProfileInfo[] = await store.profiles();
+  const storeSource: TokenSource = TokenSource.fromStore(profiled, store, 'work', { skewMs: 0, onChange: (t: Token) => void t });
+  await client.deviceFlow({ onPrompt: () => {}, onPoll: (outcome: string, intervalMs: number) => outcome !== 'slow_down' || intervalMs < 10_000 });
+  store[Symbol.dispose]();
+  // @ts-expect-error a level is 0, 1 or 2
+  new Client({ clientId: 'id', logLevel: 3 });
+  // @ts-expect-error a profile name is a string
+  await store.token(1, profiled);
+
+  void [expires, seconds, url, active, bearer, current, response, classes, abi, lib, same, maybe, removed, existed,
+    profiles, storeSource];
   return access;
 }

@@ -34,6 +34,7 @@ from ._errors import (
 )
 from ._handle import Cancel
 from ._source import TokenSource
+from ._store import Profile, Store
 from ._types import AuthorizationRequest, DeviceAuthorization, Introspection, Token
 
 __version__ = "0.2.0"
@@ -70,8 +71,10 @@ __all__ = [
     "InvalidArgumentError",
     "OAuthError",
     "Params",
+    "Profile",
     "ProtocolError",
     "Retry",
+    "Store",
     "TLSError",
     "TimeoutError",
     "Token",

@@ -121,11 +121,64 @@ def _flag(name: str, value: object) -> bool:
     return value
 
 
+class Deferred:
+    """A Python function the library calls on the thread of a call that it cannot stop (a token
+    source's on_change, a client's log). An exception must not cross into the library, so it is
+    kept per thread (keep) and raised by that thread's call once the library has returned
+    (raise_error). `c_function` is the ctypes function of `c_type` the library is given."""
+
+    __slots__ = ("fn", "local", "c_function")
+
+    def __init__(self, fn: Callable[..., object], c_type: Any) -> None:
+        self.fn = fn
+        self.local = threading.local()
+        self.c_function = c_type(self)
+
+    def keep(self, error: BaseException) -> None:
+        if getattr(self.local, "error", None) is None:
+            self.local.error = error
+
+    def raise_error(self) -> None:
+        error = getattr(self.local, "error", None)
+        if error is not None:
+            self.local.error = None
+            raise error
+
+
+class _Log(Deferred):
+    """A client's log function (tokenkit_log_fn), called on the thread of each request."""
+
+    __slots__ = ()
+
+    def __init__(self, fn: Callable[[int, str], object]) -> None:
+        super().__init__(fn, _ffi.tokenkit_log_fn)
+
+    def __call__(self, user_data: Any, level: int, line: Optional[bytes]) -> None:
+        try:
+            self.fn(level, _ffi.string(line) or "")
+        except BaseException as e:  # noqa: B036 - nothing may unwind into C
+            self.keep(e)
+
+
+def after_log(log: Optional[_Log], code: int, err: Any) -> None:
+    """After a native call on this thread: raises what the log raised during it, freeing the
+    call's own error (`code` non-zero) first."""
+    if log is None:
+        return
+    try:
+        log.raise_error()
+    except BaseException:
+        if code:
+            lib.tokenkit_error_free(err)
+        raise
+
+
 class _Settings:
     """A client's settings, converted (and so checked for type) before anything native is made,
-    as a list of config setter calls in the order the library should see them."""
+    as a list of config setter calls in the order the library should see them. With `profile`,
+    they complete a saved profile's (Client.from_store): the client id then is optional."""
 
-    def __init__(self, kw: Dict[str, Any]) -> None:
+    def __init__(self, kw: Dict[str, Any], profile: bool = False) -> None:
         known = {
             "token_url",
             "client_id",
@@ -144,6 +197,8 @@ class _Settings:
             "user_agent",
             "max_response_bytes",
             "max_idle_connections",
+            "log",
+            "log_level",
         }
         unknown = set(kw) - known
         if unknown:
@@ -184,6 +239,14 @@ class _Settings:
             t.append((lib.tokenkit_config_set_user_agent, (_ffi.text("user_agent", kw["user_agent"]),)))
         for path in _paths("ca_file", kw.get("ca_file")):
             t.append((lib.tokenkit_config_add_ca_file, (path,)))
+        self.log: Optional[_Log] = None
+        log, log_level = kw.get("log"), kw.get("log_level")
+        if log is not None or log_level is not None:
+            if not callable(log):
+                raise _errors.ArgumentTypeError(f"log must be callable, not {type(log).__name__}")
+            self.log = _Log(log)
+            level = 1 if log_level is None else _ffi.integer("log_level", log_level, _ffi.INT32_MAX)
+            t.append((lib.tokenkit_config_set_log, (level, self.log.c_function, None)))
         # Then what overrides a preset's or the discovered metadata's values.
         for name, setter in (
             ("token_url", lib.tokenkit_config_set_token_endpoint),
@@ -194,7 +257,9 @@ class _Settings:
         ):
             if kw.get(name) is not None:
                 later.append((setter, (_ffi.text(name, kw[name]),)))
-        if "client_id" in kw or "token_url" in kw:  # a client; discover() has neither
+        if profile and kw.get("client_id") is None:
+            pass  # the profile's
+        elif "client_id" in kw or "token_url" in kw:  # a client; discover() has neither
             later.append((lib.tokenkit_config_set_client_id, (_ffi.text("client_id", kw.get("client_id")),)))
         if kw.get("client_secret") is not None:
             later.append((lib.tokenkit_config_set_client_secret, (_ffi.text("client_secret", kw["client_secret"]),)))
@@ -312,6 +377,13 @@ class _Callback:
             self.error = e
             return 1
 
+    def poll(self, user_data: Any, outcome: Optional[bytes], interval_ms: int) -> int:
+        try:
+            return 1 if self.fn(_ffi.string(outcome) or "", interval_ms / 1000) is False else 0
+        except BaseException as e:  # noqa: B036
+            self.error = e
+            return 1
+
     def raise_error(self, cancelled: BaseException) -> None:
         """After a call the callback stopped: raise what the callback raised."""
         if self.error is not None:
@@ -399,9 +471,17 @@ class Client:
     ``retries`` (an int, or a :class:`tokenkit.Retry`), ``ca_file`` (a PEM file or a list of
     them; given, only they are trusted), ``user_agent``, ``max_response_bytes`` and
     ``max_idle_connections``. None means the library's default.
+
+    ``log(level, line)`` receives the request log up to ``log_level`` (1, the default: a line per
+    attempt and per retry decision; 2: also the request's headers and form body and the
+    response's headers), every secret written as ``[redacted]``. It is called on the thread of
+    each request, during the call, so from several threads at once when the client is shared, and
+    until the client and every token source made from it are closed. If it raises, the call
+    during which it raised raises that exception once the library has returned (losing the call's
+    result).
     """
 
-    __slots__ = ("_handle", "_finalizer", "_metadata", "_what", "__weakref__")
+    __slots__ = ("_handle", "_finalizer", "_metadata", "_what", "_config", "_log", "__weakref__")
 
     def __init__(
         self,
@@ -423,6 +503,8 @@ class Client:
         user_agent: Optional[str] = None,
         max_response_bytes: Optional[int] = None,
         max_idle_connections: Optional[int] = None,
+        log: Optional[Callable[[int, str], object]] = None,
+        log_level: Optional[int] = None,
     ) -> None:
         kw = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         self._make(_Settings(kw), f"token_url={token_url!r}, client_id={client_id!r}")
@@ -434,22 +516,38 @@ class Client:
         preset: Optional[Tuple[bytes, Optional[bytes]]] = None,
         issuer: Optional[bytes] = None,
         cancel: Optional[Cancel] = None,
+        config: Any = None,
     ) -> None:
+        """Makes the client from `settings`, on `config` (a saved profile's) or a new config, which
+        the client keeps, for Store.save_profile, and frees with the native client."""
         self._what = what
         self._metadata: Optional[str] = None
-        config = _new_config()
+        self._log = settings.log
+        if config is None:
+            config = _new_config()
         try:
             _apply(config, settings.transport)
             if preset is not None:
                 _ffi.call(lib.tokenkit_config_apply_preset, config, *preset)
             if issuer is not None:
-                self._metadata = _discover(config, issuer, cancel)
+                try:
+                    self._metadata = _discover(config, issuer, cancel)
+                finally:
+                    after_log(settings.log, 0, None)
             _apply(config, settings.later)
             out = P(_ffi.tokenkit_client)()
             _ffi.call(lib.tokenkit_client_new, config, byref(out))
-        finally:
+        except BaseException:
             lib.tokenkit_config_free(config)
-        self._handle = Handle(out, lib.tokenkit_client_free, "client")
+            raise
+        self._config = config
+
+        def free(client: Any) -> None:
+            lib.tokenkit_client_free(client)
+            lib.tokenkit_config_free(config)
+
+        # keep: the log's C function lives until the client is freed (sources keep their own).
+        self._handle = Handle(out, free, "client", keep=settings.log)
         self._finalizer = weakref.finalize(self, self._handle.close)
         self._finalizer.atexit = False
 
@@ -480,6 +578,23 @@ class Client:
         prepared = _Settings(settings)
         client = cls.__new__(cls)
         client._make(prepared, f"preset={name!r}, client_id={settings['client_id']!r}", preset=preset)
+        return client
+
+    @classmethod
+    def from_store(cls, store: Any, name: str, **settings: Any) -> Client:
+        """A client from the settings saved in profile ``name`` of ``store`` (a
+        :class:`tokenkit.Store`; the client secret too when the profile holds one). Takes the
+        settings of :class:`Client`, which complete or override the saved ones: the client secret
+        when it was not saved, timeouts, ``ca_file``, ``log``. Raises
+        :class:`tokenkit.InvalidArgumentError` for a missing or broken profile."""
+        from ._store import Store
+
+        if not isinstance(store, Store):
+            raise _errors.ArgumentTypeError(f"store must be a tokenkit.Store, not {type(store).__name__}")
+        prepared = _Settings(settings, profile=True)
+        config = store._config(name)
+        client = cls.__new__(cls)
+        client._make(prepared, f"profile={name!r}", config=config)
         return client
 
     @property
@@ -524,6 +639,7 @@ class Client:
             finally:
                 self._handle.exit()
         try:
+            after_log(self._log, code, err)
             _ffi.check(code, err)
             return token_from_native(out)
         finally:
@@ -587,6 +703,7 @@ class Client:
                 code = lib.tokenkit_client_revoke(ptr, token_bytes, opts, byref(err))
             finally:
                 self._handle.exit()
+        after_log(self._log, code, err)
         _ffi.check(code, err)
 
     def introspect(self, token: str, hint: Optional[str] = None, *, cancel: Optional[Cancel] = None) -> Introspection:
@@ -601,6 +718,7 @@ class Client:
             finally:
                 self._handle.exit()
         try:
+            after_log(self._log, code, err)
             _ffi.check(code, err)
             return introspection_from_native(out)
         finally:
@@ -662,11 +780,11 @@ class Client:
         set_cancel: Callable[..., int],
         run: Callable[..., int],
         cancel: Optional[Cancel],
-        callback: Optional[_Callback] = None,
+        callbacks: Sequence[_Callback] = (),
     ) -> Token:
         """A token call that waits for the user (sign-in, device flow, device poll): its options
         object is made, filled with `steps` and the call's cancel flag, and freed after `run`; a
-        cancellation the callback asked for raises what the callback raised."""
+        cancellation a callback asked for raises what the callback raised."""
 
         def call(client: Any, flag: Any) -> Token:
             options = new_options()
@@ -676,7 +794,10 @@ class Client:
             try:
                 _apply(options, steps)
                 _ffi.call(set_cancel, options, flag)
-                _ffi.call(run, client, options, byref(out))
+                err = _ffi.error_out()
+                code = run(client, options, byref(out), byref(err))
+                after_log(self._log, code, err)
+                _ffi.check(code, err)
                 return token_from_native(out)
             finally:
                 lib.tokenkit_token_free(out)
@@ -685,7 +806,7 @@ class Client:
         try:
             return self._wait(call, cancel)
         except _errors.CancelledError as e:
-            if callback is not None:
+            for callback in callbacks:
                 callback.raise_error(e)
             raise
 
@@ -736,7 +857,7 @@ class Client:
             lib.tokenkit_sign_in_options_set_cancel,
             lib.tokenkit_client_sign_in,
             cancel,
-            callback,
+            (callback,),
         )
 
     def _device_options(
@@ -751,6 +872,19 @@ class Client:
             steps.append((lib.tokenkit_device_options_set_pkce, (1,)))
         return steps
 
+    def _on_poll(
+        self, on_poll: Optional[Callable[[str, float], object]], steps: List[Tuple[Callable[..., int], Tuple[Any, ...]]]
+    ) -> List[_Callback]:
+        """Adds the on_poll callback to the steps of a device flow or poll; returns it, or nothing."""
+        if on_poll is None:
+            return []
+        if not callable(on_poll):
+            raise _errors.ArgumentTypeError(f"on_poll must be callable, not {type(on_poll).__name__}")
+        callback = _Callback(on_poll)
+        c_poll = _ffi.tokenkit_device_poll_fn(callback.poll)  # alive as long as `steps`
+        steps.append((lib.tokenkit_device_options_set_on_poll, (c_poll, None)))
+        return [callback]
+
     def device_flow(
         self,
         scope: Optional[str] = None,
@@ -759,6 +893,7 @@ class Client:
         params: Optional[Params] = None,
         pkce: bool = False,
         cancel: Optional[Cancel] = None,
+        on_poll: Optional[Callable[[str, float], object]] = None,
     ) -> Token:
         """The device authorization grant (RFC 8628), for devices without a browser: requests a
         device code, calls ``on_prompt`` with a :class:`tokenkit.DeviceAuthorization` to show the
@@ -766,13 +901,18 @@ class Client:
         approves. A denial is an :class:`tokenkit.OAuthError` (``"access_denied"``), expired codes a
         :class:`tokenkit.TimeoutError`. ``on_prompt`` raising stops the flow, and the exception is
         raised from this call. ``params`` go with the request and every poll; ``pkce`` adds an
-        S256 challenge for servers that require it. Ctrl-C on the main thread cancels it."""
+        S256 challenge for servers that require it. ``on_poll(outcome, interval)`` is told after
+        each poll that did not end the flow: ``"authorization_pending"``, ``"slow_down"`` (the
+        interval grew) or ``"retrying"`` (a transient failure), and the seconds before the next
+        poll; returning ``False`` stops the flow (:class:`tokenkit.CancelledError`), raising stops
+        it and is raised from this call. Ctrl-C on the main thread cancels it."""
         steps = self._device_options(scope, params, pkce)
         callback = _Callback(on_prompt if on_prompt is not None else _print_device_prompt)
         if not callable(callback.fn):
             raise _errors.ArgumentTypeError(f"on_prompt must be callable, not {type(on_prompt).__name__}")
         c_prompt = _ffi.tokenkit_device_prompt_fn(callback.prompt)  # alive as long as `steps`
         steps.insert(0, (lib.tokenkit_device_options_set_on_prompt, (c_prompt, None)))
+        polls = self._on_poll(on_poll, steps)
         return self._wait_for_token(
             lib.tokenkit_device_options_new,
             lib.tokenkit_device_options_free,
@@ -780,7 +920,7 @@ class Client:
             lib.tokenkit_device_options_set_cancel,
             lib.tokenkit_client_device_flow,
             cancel,
-            callback,
+            [callback, *polls],
         )
 
     def device_authorize(
@@ -809,20 +949,29 @@ class Client:
                     _ffi.call(lib.tokenkit_client_device_authorize, ptr, options, byref(out))
                 finally:
                     self._handle.exit()
+                    after_log(self._log, 0, None)
             finally:
                 lib.tokenkit_device_options_free(options)
         auth = owned_device_authorization(out)
         auth._params = param_list
         return auth
 
-    def device_poll(self, authorization: DeviceAuthorization, *, cancel: Optional[Cancel] = None) -> Token:
+    def device_poll(
+        self,
+        authorization: DeviceAuthorization,
+        *,
+        cancel: Optional[Cancel] = None,
+        on_poll: Optional[Callable[[str, float], object]] = None,
+    ) -> Token:
         """The second half of :meth:`device_flow`: polls for ``authorization`` (from
         :meth:`device_authorize`) at the server's interval until the user answers or the codes
-        expire. Ctrl-C on the main thread cancels it."""
+        expire, telling ``on_poll`` of each poll as :meth:`device_flow` does. Ctrl-C on the main
+        thread cancels it."""
         if not isinstance(authorization, DeviceAuthorization) or authorization._handle is None:
             raise _errors.ArgumentTypeError("authorization must be a DeviceAuthorization from device_authorize")
         handle: Handle = authorization._handle
         steps = [(lib.tokenkit_device_options_add_param, pair) for pair in authorization._params]
+        polls = self._on_poll(on_poll, steps)
 
         def poll(client: Any, options: Any, out: Any, err: Any) -> int:
             auth = handle.enter()  # closing the authorization waits for the poll
@@ -839,12 +988,18 @@ class Client:
             lib.tokenkit_device_options_set_cancel,
             poll,
             cancel,
+            polls,
         )
 
-    # ---- for TokenSource ---------------------------------------------------------------------------
+    # ---- for TokenSource and Store -------------------------------------------------------------------
 
     def _enter(self) -> Any:
         return self._handle.enter()
+
+    def _config_ptr(self) -> Any:
+        """The config the client was made from (for Store.save_profile), alive while the client is
+        entered."""
+        return self._config
 
     def _exit(self) -> None:
         self._handle.exit()
@@ -886,6 +1041,7 @@ def discover(issuer: str, *, cancel: Optional[Cancel] = None, **settings: Any) -
         document = _discover(config, issuer_bytes, cancel)
     finally:
         lib.tokenkit_config_free(config)
+        after_log(prepared.log, 0, None)
     value: Dict[str, Any] = json.loads(document)
     return value
 

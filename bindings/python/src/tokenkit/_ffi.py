@@ -89,6 +89,10 @@ class tokenkit_source_options(ctypes.Structure):
     pass
 
 
+class tokenkit_store(ctypes.Structure):
+    pass
+
+
 class tokenkit_token(ctypes.Structure):
     pass
 
@@ -106,6 +110,8 @@ P = POINTER
 tokenkit_device_prompt_fn = ctypes.CFUNCTYPE(c_int32, c_void_p, P(tokenkit_device_authorization))
 tokenkit_open_url_fn = ctypes.CFUNCTYPE(c_int32, c_void_p, c_char_p)
 tokenkit_token_changed_fn = ctypes.CFUNCTYPE(None, c_void_p, P(tokenkit_token))
+tokenkit_device_poll_fn = ctypes.CFUNCTYPE(c_int32, c_void_p, c_char_p, c_int64)
+tokenkit_log_fn = ctypes.CFUNCTYPE(None, c_void_p, c_int32, c_char_p)
 
 # C types, named as the header writes them.
 status = c_int32  # tokenkit_status, an int32_t enum
@@ -159,6 +165,7 @@ FUNCTIONS: Dict[str, Signature] = {
         status,
         (P(tokenkit_config), cstr, P(tokenkit_request_options), STR_OUT, ERR),
     ),
+    "tokenkit_config_set_log": (status, (P(tokenkit_config), c_int32, tokenkit_log_fn, c_void_p, ERR)),
     # client
     "tokenkit_client_new": (status, (P(tokenkit_config), P(P(tokenkit_client)), ERR)),
     "tokenkit_client_free": (None, (P(tokenkit_client),)),
@@ -240,6 +247,10 @@ FUNCTIONS: Dict[str, Signature] = {
         status,
         (P(tokenkit_device_options), tokenkit_device_prompt_fn, c_void_p, ERR),
     ),
+    "tokenkit_device_options_set_on_poll": (
+        status,
+        (P(tokenkit_device_options), tokenkit_device_poll_fn, c_void_p, ERR),
+    ),
     "tokenkit_device_options_set_scope": (status, (P(tokenkit_device_options), cstr, ERR)),
     "tokenkit_device_options_add_param": (status, (P(tokenkit_device_options), cstr, cstr, ERR)),
     "tokenkit_device_options_set_pkce": (status, (P(tokenkit_device_options), c_uint8, ERR)),
@@ -304,6 +315,28 @@ FUNCTIONS: Dict[str, Signature] = {
     "tokenkit_source_refresh": (status, (P(tokenkit_source), P(P(tokenkit_token)), ERR)),
     "tokenkit_source_to_json": (status, (P(tokenkit_source), STR_OUT, ERR)),
     "tokenkit_source_free": (None, (P(tokenkit_source),)),
+    "tokenkit_source_from_store": (
+        status,
+        (P(tokenkit_client), P(tokenkit_store), cstr, P(tokenkit_source_options), P(P(tokenkit_source)), ERR),
+    ),
+    # the token store
+    "tokenkit_store_open": (status, (cstr, P(P(tokenkit_store)), ERR)),
+    "tokenkit_store_dir": (cstr, (P(tokenkit_store),)),
+    "tokenkit_store_save_profile": (
+        status,
+        (P(tokenkit_store), cstr, P(tokenkit_config), P(tokenkit_token), c_uint8, ERR),
+    ),
+    "tokenkit_store_config": (status, (P(tokenkit_store), cstr, P(P(tokenkit_config)), ERR)),
+    "tokenkit_store_token": (
+        status,
+        (P(tokenkit_store), cstr, P(tokenkit_client), c_int64, P(tokenkit_request_options), P(P(tokenkit_token)), ERR),
+    ),
+    "tokenkit_store_saved_token": (status, (P(tokenkit_store), cstr, P(P(tokenkit_token)), ERR)),
+    "tokenkit_store_save_token": (status, (P(tokenkit_store), cstr, P(tokenkit_token), ERR)),
+    "tokenkit_store_remove_token": (status, (P(tokenkit_store), cstr, P(P(tokenkit_token)), ERR)),
+    "tokenkit_store_delete_profile": (status, (P(tokenkit_store), cstr, P(c_uint8), ERR)),
+    "tokenkit_store_profiles": (status, (P(tokenkit_store), STR_OUT, ERR)),
+    "tokenkit_store_free": (None, (P(tokenkit_store),)),
 }
 
 # Functions added to ABI 2 after its first release: a library built before them still loads, and

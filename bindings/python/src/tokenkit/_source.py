@@ -4,13 +4,12 @@ shortly before it expires, one refresh for however many threads ask."""
 from __future__ import annotations
 
 import ctypes
-import threading
 import weakref
 from ctypes import byref, c_int64
 from typing import Any, Callable, Optional
 
 from . import _errors, _ffi
-from ._client import Client
+from ._client import Client, Deferred, _Log, after_log
 from ._ffi import P, lib
 from ._handle import Handle
 from ._types import Token, token_from_native
@@ -20,30 +19,20 @@ OnChange = Callable[[Token], object]
 _BUFFER = 256  # most access tokens fit; a longer one is asked for again with its length
 
 
-class _OnChange:
+class _OnChange(Deferred):
     """The on_change callback. It runs on the thread whose call performed the refresh, before
-    that call returns; an exception must not cross into the library, so it is kept per thread
-    and raised by that call once it has returned."""
+    that call returns, which raises what it raised."""
 
-    __slots__ = ("fn", "local", "c_function")
+    __slots__ = ()
 
     def __init__(self, fn: OnChange) -> None:
-        self.fn = fn
-        self.local = threading.local()
-        self.c_function = _ffi.tokenkit_token_changed_fn(self)
+        super().__init__(fn, _ffi.tokenkit_token_changed_fn)
 
     def __call__(self, user_data: Any, token: Any) -> None:
         try:
             self.fn(token_from_native(token))  # lent for the call; the library frees it
         except BaseException as e:  # noqa: B036 - nothing may unwind into C
-            if getattr(self.local, "error", None) is None:
-                self.local.error = e
-
-    def raise_error(self) -> None:
-        error = getattr(self.local, "error", None)
-        if error is not None:
-            self.local.error = None
-            raise error
+            self.keep(e)
 
 
 class TokenSource:
@@ -68,7 +57,7 @@ class TokenSource:
     the client's ``timeout`` bounds it.
     """
 
-    __slots__ = ("_handle", "_finalizer", "_on_change", "__weakref__")
+    __slots__ = ("_handle", "_finalizer", "_on_change", "_log", "__weakref__")
 
     def __init__(
         self,
@@ -118,6 +107,40 @@ class TokenSource:
         source._make(client, skew, on_change, construct)
         return source
 
+    @classmethod
+    def from_store(
+        cls,
+        client: Client,
+        store: Any,
+        name: str,
+        *,
+        skew: _ffi.Duration = 60,
+        on_change: Optional[OnChange] = None,
+    ) -> TokenSource:
+        """A source backed by profile ``name`` of ``store`` (a :class:`tokenkit.Store`): it starts
+        from the saved token, and each refresh goes through the store (as
+        :meth:`tokenkit.Store.token` does), so that processes sharing the profile refresh once,
+        take up the token another process saved, and never spend a rotated refresh token twice.
+        It refreshes through ``client`` and keeps its own reference to the store, which may be
+        closed first. Raises :class:`tokenkit.InvalidArgumentError` for a missing or broken
+        profile."""
+        from ._store import Store
+
+        if not isinstance(store, Store):
+            raise _errors.ArgumentTypeError(f"store must be a tokenkit.Store, not {type(store).__name__}")
+        name_bytes = _ffi.text("name", name)
+
+        def construct(client_ptr: Any, options: Any, out: Any) -> None:
+            store_ptr = store._enter()
+            try:
+                _ffi.call(lib.tokenkit_source_from_store, client_ptr, store_ptr, name_bytes, options, byref(out))
+            finally:
+                store._exit()
+
+        source = cls.__new__(cls)
+        source._make(client, skew, on_change, construct)
+        return source
+
     def _make(
         self,
         client: Client,
@@ -147,21 +170,24 @@ class TokenSource:
         finally:
             lib.tokenkit_source_options_free(options)
         self._on_change = callback
-        self._handle = Handle(out, lib.tokenkit_source_free, "token source", keep=callback)
+        # The client's log: the source's refreshes go through the native client, which logs them.
+        self._log: Optional[_Log] = client._log
+        self._handle = Handle(out, lib.tokenkit_source_free, "token source", keep=(callback, client._log))
         self._finalizer = weakref.finalize(self, self._handle.close)
         self._finalizer.atexit = False
 
     def _after(self, code: int, err: Any) -> None:
-        """Raises what on_change raised during this thread's call, dropping the call's own error
-        (there is hardly ever one: on_change runs after a successful refresh)."""
-        if self._on_change is None:
-            return
-        try:
-            self._on_change.raise_error()
-        except BaseException:
-            if code:
-                lib.tokenkit_error_free(err)
-            raise
+        """Raises what on_change or the client's log raised during this thread's call, dropping
+        the call's own error (there is hardly ever one: on_change runs after a successful
+        refresh)."""
+        if self._on_change is not None:
+            try:
+                self._on_change.raise_error()
+            except BaseException:
+                if code:
+                    lib.tokenkit_error_free(err)
+                raise
+        after_log(self._log, code, err)
 
     def _token_call(self, fn: Callable[..., int]) -> Token:
         out = P(_ffi.tokenkit_token)()

@@ -2,6 +2,7 @@ package dev.tokenkit;
 
 import com.sun.jna.Pointer;
 import java.lang.ref.Reference;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -39,12 +40,21 @@ public final class Client implements AutoCloseable {
     // Per-thread "inside a callback" flags, and where what the callbacks throw is kept.
     private final CallbackGuard signInGuard = new CallbackGuard();
     private final CallbackGuard deviceFlowGuard = new CallbackGuard();
+    private final CallbackGuard devicePollGuard = new CallbackGuard();
+    // The config's log, or null: the library calls it until the native client is freed.
+    private final LogCallback log;
 
-    private Client(Pointer client, Config config, String metadata) {
-        this.handle = new NativeHandle(this, client, LibTokenKit::tokenkit_client_free, "client is closed");
+    private Client(Pointer client, Config config, String metadata, LogCallback log) {
+        this.log = log;
+        // The free action holds the log's JNA callback, so it stays reachable until the client is freed.
+        this.handle = new NativeHandle(this, client, p -> {
+            LibTokenKit.tokenkit_client_free(p);
+            Reference.reachabilityFence(log);
+        }, "client is closed");
         this.metadata = metadata;
         String endpoint = config.tokenEndpoint() != null ? "tokenEndpoint=" + config.tokenEndpoint()
                 : config.issuer() != null ? "issuer=" + config.issuer()
+                : config.profile() != null ? "profile=" + config.profile()
                 : "preset=" + config.preset();
         this.description = "Client[" + endpoint + ", clientId=" + config.clientId();
     }
@@ -68,13 +78,15 @@ public final class Client implements AutoCloseable {
             throw TokenKitException.invalidArgument("config is null");
         }
         NativeLib.require();
-        Config.Native nativeConfig = config.toNative(discovery);
+        LogCallback log = LogCallback.of(config);
+        Config.Native nativeConfig = config.toNative(discovery, LogCallback.fn(log));
         try {
             Pointer client = Errors.fetch((out, err) -> LibTokenKit.tokenkit_client_new(nativeConfig.config(), out, err),
                     "client");
-            return new Client(client, config, nativeConfig.metadata());
+            return new Client(client, config, nativeConfig.metadata(), log);
         } finally {
             LibTokenKit.tokenkit_config_free(nativeConfig.config());
+            Reference.reachabilityFence(log);
         }
     }
 
@@ -97,7 +109,7 @@ public final class Client implements AutoCloseable {
      * extra parameters and a cancellation. Never retried: a code is single-use.
      */
     public Token exchangeCode(String code, RequestOptions options) {
-        return handle.call(client -> {
+        return use(client -> {
             try (CString c = CString.of(code, "code"); NativeOptions o = RequestOptions.toNative(options)) {
                 return Token.fetch((out, err) -> LibTokenKit.tokenkit_client_exchange_code(client, c.pointer(), o.pointer(),
                         out, err));
@@ -116,7 +128,7 @@ public final class Client implements AutoCloseable {
      * the returned token has none and the one you used stays valid: keep it.
      */
     public Token refresh(String refreshToken, RequestOptions options) {
-        return handle.call(client -> {
+        return use(client -> {
             try (CString t = CString.of(refreshToken, "refresh_token"); NativeOptions o = RequestOptions.toNative(options)) {
                 return Token.fetch((out, err) -> LibTokenKit.tokenkit_client_refresh(client, t.pointer(), o.pointer(),
                         out, err));
@@ -135,7 +147,7 @@ public final class Client implements AutoCloseable {
      * cancellation.
      */
     public Token clientCredentials(RequestOptions options) {
-        return handle.call(client -> {
+        return use(client -> {
             try (NativeOptions o = RequestOptions.toNative(options)) {
                 return Token.fetch((out, err) -> LibTokenKit.tokenkit_client_client_credentials(client, o.pointer(), out,
                         err));
@@ -151,7 +163,7 @@ public final class Client implements AutoCloseable {
      * INVALID_ARGUMENT (no authorization endpoint, a bad argument).
      */
     public AuthorizationRequest authorizationRequest(RequestOptions options) {
-        return handle.call(client -> {
+        return use(client -> {
             try (NativeOptions o = RequestOptions.toNative(options)) {
                 return fetch((out, err) -> LibTokenKit.tokenkit_client_authorization_request(client, o.pointer(), out, err),
                         "authorization request", AuthorizationRequest::take);
@@ -185,7 +197,7 @@ public final class Client implements AutoCloseable {
         SignInOptions.OpenUrl openUrl = options.openUrl();
         LibTokenKit.OpenUrlFn openUrlFn = openUrl == null ? null
                 : (userData, url) -> signInGuard.invoke(() -> openUrl.open(NativeStrings.borrowed(url)));
-        return handle.call(client -> {
+        return use(client -> {
             try (NativeOptions o = options.toNative(openUrlFn)) {
                 return signInGuard.call(() -> Token.fetch((out, err) ->
                         LibTokenKit.tokenkit_client_sign_in(client, o.pointer(), out, err)));
@@ -204,8 +216,8 @@ public final class Client implements AutoCloseable {
      * TRANSPORT_ERROR, TIMEOUT, TLS_ERROR, PROTOCOL_ERROR, INSECURE or CANCELLED.
      */
     public DeviceAuthorization deviceAuthorize(DeviceOptions options) {
-        return handle.call(client -> {
-            try (NativeOptions o = DeviceOptions.toNative(options, null)) {
+        return use(client -> {
+            try (NativeOptions o = DeviceOptions.toNative(options, null, null)) {
                 return fetch((out, err) -> LibTokenKit.tokenkit_client_device_authorize(client, o.pointer(), out, err),
                         "device authorization", DeviceAuthorization::take);
             }
@@ -219,36 +231,51 @@ public final class Client implements AutoCloseable {
      * authorization request, and may carry a cancellation that stops the wait from another thread.
      * Blocks the calling thread. Throws OAUTH_ERROR ({@code access_denied}, {@code expired_token}),
      * TIMEOUT (the device code's lifetime ran out), CANCELLED, INVALID_ARGUMENT (a closed
-     * authorization or cancellation) and the failures of {@link #refresh}.
+     * authorization or cancellation) and the failures of {@link #refresh}. Its
+     * {@linkplain DeviceOptions.Builder#onPoll onPoll} is told of each poll; when it returns false
+     * or throws, the poll stops with CANCELLED, whose cause is what it threw.
      */
     public Token devicePoll(DeviceAuthorization authorization, DeviceOptions options) {
         if (authorization == null) {
             throw TokenKitException.invalidArgument("authorization is null");
         }
-        return handle.call(client -> authorization.call(auth -> {
-            try (NativeOptions o = DeviceOptions.toNative(options, null)) {
-                return Token.fetch((out, err) -> LibTokenKit.tokenkit_client_device_poll(client, auth, o.pointer(), out,
-                        err));
+        LibTokenKit.DevicePollFn pollFn = pollFn(devicePollGuard, options);
+        return use(client -> authorization.call(auth -> {
+            try (NativeOptions o = DeviceOptions.toNative(options, null, pollFn)) {
+                return devicePollGuard.call(() -> Token.fetch((out, err) ->
+                        LibTokenKit.tokenkit_client_device_poll(client, auth, o.pointer(), out, err)));
+            } finally {
+                Reference.reachabilityFence(pollFn);
             }
         }));
     }
 
+    /** The JNA callback of {@code options.onPoll()}, run through {@code guard}; null when there is none. */
+    private static LibTokenKit.DevicePollFn pollFn(CallbackGuard guard, DeviceOptions options) {
+        DeviceOptions.Poll poll = options == null ? null : options.onPoll();
+        return poll == null ? null : (userData, outcome, intervalMs) -> guard.invoke(
+                () -> poll.polled(NativeStrings.borrowed(outcome), Duration.ofMillis(intervalMs)));
+    }
+
     /**
      * The whole device flow: {@link #deviceAuthorize}, then {@code options.onPrompt()} with the
-     * response (on this thread, before polling starts), then {@link #devicePoll}. {@code options}
-     * and its prompt are required. If the prompt returns false or throws, the flow stops at once
-     * with CANCELLED, whose cause is what it threw. Throws what those two throw.
+     * response (on this thread, before polling starts), then {@link #devicePoll}, telling
+     * {@code options.onPoll()} (if any) of each poll. {@code options} and its prompt are required.
+     * If the prompt or onPoll returns false or throws, the flow stops at once with CANCELLED, whose
+     * cause is what it threw. Throws what those two throw.
      */
     public Token deviceFlow(DeviceOptions options) {
         DeviceOptions.Prompt prompt = options == null ? null : options.onPrompt();
         LibTokenKit.DevicePromptFn promptFn = prompt == null ? null
                 : (userData, a) -> deviceFlowGuard.invoke(() -> prompt.show(DeviceAuthorization.copy(a)));
-        return handle.call(client -> {
-            try (NativeOptions o = DeviceOptions.toNative(options, promptFn)) {
+        LibTokenKit.DevicePollFn pollFn = pollFn(deviceFlowGuard, options);
+        return use(client -> {
+            try (NativeOptions o = DeviceOptions.toNative(options, promptFn, pollFn)) {
                 return deviceFlowGuard.call(() -> Token.fetch((out, err) ->
                         LibTokenKit.tokenkit_client_device_flow(client, o.pointer(), out, err)));
             } finally {
                 Reference.reachabilityFence(promptFn);
+                Reference.reachabilityFence(pollFn);
             }
         });
     }
@@ -267,7 +294,7 @@ public final class Client implements AutoCloseable {
      * CANCELLED.
      */
     public void revoke(String token, RequestOptions options) {
-        handle.call(client -> {
+        use(client -> {
             try (CString t = CString.of(token, "token"); NativeOptions o = RequestOptions.toNative(options)) {
                 Errors.run(err -> LibTokenKit.tokenkit_client_revoke(client, t.pointer(), o.pointer(), err));
                 return null;
@@ -286,7 +313,7 @@ public final class Client implements AutoCloseable {
      * OAUTH_ERROR, HTTP_ERROR, TRANSPORT_ERROR, TIMEOUT, TLS_ERROR, PROTOCOL_ERROR or CANCELLED.
      */
     public Introspection introspect(String token, RequestOptions options) {
-        return handle.call(client -> {
+        return use(client -> {
             try (CString t = CString.of(token, "token"); NativeOptions o = RequestOptions.toNative(options)) {
                 return fetch((out, err) -> LibTokenKit.tokenkit_client_introspect(client, t.pointer(), o.pointer(), out, err),
                         "introspection response", Introspection::take);
@@ -305,18 +332,36 @@ public final class Client implements AutoCloseable {
         if (initial != null) {
             return loadTokenSource(initial.toJson(), options);
         }
-        return handle.call(client -> TokenSource.create(options, (o, out, err) ->
+        return use(client -> TokenSource.create(options, log, (o, out, err) ->
                 LibTokenKit.tokenkit_source_new(client, null, o, out, err)));
     }
 
     /** {@link TokenSource#load}. */
     TokenSource loadTokenSource(String json, TokenSourceOptions options) {
-        return handle.call(client -> {
+        return use(client -> {
             try (CString j = CString.of(json, "json")) {
-                return TokenSource.create(options, (o, out, err) ->
+                return TokenSource.create(options, log, (o, out, err) ->
                         LibTokenKit.tokenkit_source_from_json(client, j.pointer(), o, out, err));
             }
         });
+    }
+
+    /** {@link TokenSource#fromStore}. */
+    TokenSource storeTokenSource(Store store, String name, TokenSourceOptions options) {
+        return use(client -> store.call(s -> {
+            try (CString n = CString.of(name, "name")) {
+                return TokenSource.create(options, log, (o, out, err) ->
+                        LibTokenKit.tokenkit_source_from_store(client, s, n.pointer(), o, out, err));
+            }
+        }));
+    }
+
+    /**
+     * Runs {@code body} with the live native client, then throws what the config's log threw
+     * during it. Every call on the native client goes through here.
+     */
+    <T> T use(Function<Pointer, T> body) {
+        return handle.call(client -> LogCallback.around(log, () -> body.apply(client)));
     }
 
     /** Makes a call that stores an object, and returns {@code take} of it (which owns it), or throws its error. */

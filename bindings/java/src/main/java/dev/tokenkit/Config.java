@@ -32,8 +32,30 @@ import java.util.List;
  * RFC 7009 revocation).
  * The client secret is held as a Java string, which cannot be zeroized; the library's copy is.
  * {@link #toString()} never shows the secret.
+ *
+ * <p>A builder from {@link Store#config} starts from a saved profile's settings: what is set on it
+ * overrides them, what is not keeps them.
  */
 public final class Config {
+    /** Log level: a line per request attempt and per retry decision. */
+    public static final int LOG_REQUESTS = 1;
+    /** Log level: also the headers and form body of each request and the response's headers. */
+    public static final int LOG_HEADERS = 2;
+
+    /**
+     * Receives the request log ({@code tokenkit_log_fn}): the line's level ({@link #LOG_REQUESTS}
+     * or {@link #LOG_HEADERS}) and the line, without a newline, every secret (client secret,
+     * codes, tokens, PKCE verifier, extra parameters) written as {@code [redacted]}. It is called
+     * on the thread that makes the request, during the call, by any number of threads at once, so
+     * it must be thread-safe and return promptly. What it throws never reaches the library: the
+     * call during which it threw throws it once the library has returned (as a token source's
+     * onChange does), so a throwing log loses that call's result.
+     */
+    @FunctionalInterface
+    public interface Log {
+        void line(int level, String line);
+    }
+
     private final String tokenEndpoint;
     private final String clientId;
     private final String clientSecret;
@@ -54,6 +76,10 @@ public final class Config {
     private final String preset;
     private final String presetProjectId;
     private final String issuer;
+    private final int logLevel;
+    private final Log log;
+    private final Store profileStore;
+    private final String profileName;
 
     private Config(Builder b) {
         this.tokenEndpoint = b.tokenEndpoint;
@@ -76,6 +102,10 @@ public final class Config {
         this.preset = b.preset;
         this.presetProjectId = b.presetProjectId;
         this.issuer = b.issuer;
+        this.logLevel = b.logLevel;
+        this.log = b.log;
+        this.profileStore = b.profileStore;
+        this.profileName = b.profileName;
     }
 
     public static Builder builder() {
@@ -111,13 +141,25 @@ public final class Config {
         return retry;
     }
 
+    /** The request log's function, or null for none. */
+    public Log log() {
+        return log;
+    }
+
+    /** The saved profile the settings start from ({@link Store#config}), or null. */
+    public String profile() {
+        return profileName;
+    }
+
     @Override
     public String toString() {
-        return "Config[" + (issuer == null ? "" : "issuer=" + issuer + ", ")
+        return "Config[" + (profileName == null ? "" : "profile=" + profileName + ", ")
+                + (issuer == null ? "" : "issuer=" + issuer + ", ")
                 + (preset == null ? "" : "preset=" + preset + ", ")
                 + "tokenEndpoint=" + tokenEndpoint + ", clientId=" + clientId
                 + ", clientSecret=" + (clientSecret == null ? "(none)" : "(set)")
-                + ", authMethod=" + (authMethod == null ? "(default)" : authMethod) + "]";
+                + ", authMethod=" + (authMethod == null ? "(default)" : authMethod)
+                + (log == null ? "" : ", log=level " + logLevel) + "]";
     }
 
     /** A {@code tokenkit_config} the caller frees, and the issuer's metadata when it was discovered. */
@@ -131,8 +173,8 @@ public final class Config {
      * before the explicit endpoints. The token endpoint is passed, null included, unless a preset
      * or an issuer provides it, so the library names it when it is missing.
      */
-    Native toNative(RequestOptions discovery) {
-        Pointer c = LibTokenKit.tokenkit_config_new();
+    Native toNative(RequestOptions discovery, LibTokenKit.LogFn logFn) {
+        Pointer c = profileStore != null ? profileStore.nativeConfig(profileName) : LibTokenKit.tokenkit_config_new();
         if (c == null) {
             throw new OutOfMemoryError("tokenkit_config_new returned NULL");
         }
@@ -144,7 +186,9 @@ public final class Config {
                     Errors.run(err -> LibTokenKit.tokenkit_config_apply_preset(c, name.pointer(), project.pointer(), err));
                 }
             }
-            setString(c, clientId, "client_id", LibTokenKit::tokenkit_config_set_client_id);
+            if (clientId != null || profileStore == null) { // a profile has its client id
+                setString(c, clientId, "client_id", LibTokenKit::tokenkit_config_set_client_id);
+            }
             if (authMethod != null) {
                 Errors.run(err -> LibTokenKit.tokenkit_config_set_auth_method(c, authMethod.value(), err));
             }
@@ -175,7 +219,7 @@ public final class Config {
             if (issuer != null) {
                 metadata = discover(c, issuer, discovery);
             }
-            if (tokenEndpoint != null || (preset == null && issuer == null)) {
+            if (tokenEndpoint != null || (preset == null && issuer == null && profileStore == null)) {
                 setString(c, tokenEndpoint, "token_endpoint", LibTokenKit::tokenkit_config_set_token_endpoint);
             }
             if (authorizationEndpoint != null) {
@@ -195,6 +239,9 @@ public final class Config {
             }
             if (revocationStyle != null) {
                 Errors.run(err -> LibTokenKit.tokenkit_config_set_revocation_style(c, revocationStyle.value(), err));
+            }
+            if (logFn != null) {
+                Errors.run(err -> LibTokenKit.tokenkit_config_set_log(c, logLevel, logFn, null, err));
             }
             ok = true;
             return new Native(c, metadata);
@@ -257,8 +304,20 @@ public final class Config {
         private String preset;
         private String presetProjectId;
         private String issuer;
+        private int logLevel;
+        private Log log;
+        private final Store profileStore;
+        private final String profileName;
 
-        private Builder() {}
+        private Builder() {
+            this(null, null);
+        }
+
+        /** A builder that starts from profile {@code name} of {@code store}. */
+        Builder(Store store, String name) {
+            this.profileStore = store;
+            this.profileName = name;
+        }
 
         /**
          * The token endpoint: https://, or http:// to a loopback host (127.0.0.0/8, ::1, localhost).
@@ -415,6 +474,23 @@ public final class Config {
         public Builder issuer(String issuer) {
             this.issuer = issuer;
             return this;
+        }
+
+        /**
+         * Sends the request log of clients made from this config to {@code log}, up to
+         * {@code level}: {@link #LOG_REQUESTS} or {@link #LOG_HEADERS} (see {@link Log}). A level
+         * of 0, or a null function, turns it off. The client, and the token sources made from
+         * it, keep the function until they are freed. Not saved in a profile.
+         */
+        public Builder log(int level, Log log) {
+            this.logLevel = log == null ? 0 : level;
+            this.log = this.logLevel == 0 ? null : log;
+            return this;
+        }
+
+        /** {@link #log(int, Log)} at {@link #LOG_REQUESTS}. */
+        public Builder log(Log log) {
+            return log(LOG_REQUESTS, log);
         }
 
         public Config build() {

@@ -1,5 +1,6 @@
 package dev.tokenkit;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +35,23 @@ public final class DeviceOptions {
         boolean show(DeviceAuthorization authorization) throws Exception;
     }
 
+    /**
+     * Told after each poll that did not end the flow ({@code tokenkit_device_poll_fn}), to keep a
+     * prompt alive: {@code outcome} is "authorization_pending", "slow_down" (the interval grew) or
+     * "retrying" (a transient failure), {@code interval} the wait before the next poll. Called on
+     * the polling thread. Return true to go on; returning false, or throwing, stops the flow at
+     * once: the call throws CANCELLED, whose cause is what this threw.
+     */
+    @FunctionalInterface
+    public interface Poll {
+        boolean polled(String outcome, Duration interval) throws Exception;
+    }
+
     private final String scope;
     private final List<Map.Entry<String, String>> params;
     private final Boolean pkce;
     private final Prompt onPrompt;
+    private final Poll onPoll;
     private final Cancellation cancellation;
 
     private DeviceOptions(Builder b) {
@@ -45,6 +59,7 @@ public final class DeviceOptions {
         this.params = Params.copy(b.params);
         this.pkce = b.pkce;
         this.onPrompt = b.onPrompt;
+        this.onPoll = b.onPoll;
         this.cancellation = b.cancellation;
     }
 
@@ -72,13 +87,21 @@ public final class DeviceOptions {
         return onPrompt;
     }
 
+    /** Told of each poll during {@link Client#deviceFlow} and {@link Client#devicePoll}, or null. */
+    public Poll onPoll() {
+        return onPoll;
+    }
+
     /** The cancellation that stops the flow, or null. */
     public Cancellation cancellation() {
         return cancellation;
     }
 
-    /** The native options for one call, with {@code promptFn} (may be null) as the prompt callback. */
-    static NativeOptions toNative(DeviceOptions o, LibTokenKit.DevicePromptFn promptFn) {
+    /**
+     * The native options for one call, with {@code promptFn} and {@code pollFn} (either may be
+     * null) as the callbacks.
+     */
+    static NativeOptions toNative(DeviceOptions o, LibTokenKit.DevicePromptFn promptFn, LibTokenKit.DevicePollFn pollFn) {
         if (o == null) {
             return NativeOptions.NONE;
         }
@@ -86,6 +109,9 @@ public final class DeviceOptions {
                 n -> {
                     if (promptFn != null) {
                         n.set((p, err) -> LibTokenKit.tokenkit_device_options_set_on_prompt(p, promptFn, null, err));
+                    }
+                    if (pollFn != null) {
+                        n.set((p, err) -> LibTokenKit.tokenkit_device_options_set_on_poll(p, pollFn, null, err));
                     }
                     n.setString(LibTokenKit::tokenkit_device_options_set_scope, o.scope, "scope");
                     n.addParams(LibTokenKit::tokenkit_device_options_add_param, o.params);
@@ -110,6 +136,7 @@ public final class DeviceOptions {
         private final List<Map.Entry<String, String>> params = new ArrayList<>();
         private Boolean pkce;
         private Prompt onPrompt;
+        private Poll onPoll;
         private Cancellation cancellation;
 
         private Builder() {}
@@ -149,6 +176,12 @@ public final class DeviceOptions {
         /** Required by {@link Client#deviceFlow}: shows the user code (see {@link Prompt}). */
         public Builder onPrompt(Prompt onPrompt) {
             this.onPrompt = onPrompt;
+            return this;
+        }
+
+        /** Told of each poll (see {@link Poll}); null (the default) for none. */
+        public Builder onPoll(Poll onPoll) {
+            this.onPoll = onPoll;
             return this;
         }
 

@@ -48,6 +48,16 @@ final class LibTokenKit {
         void invoke(Pointer userData, Pointer token);
     }
 
+    /** {@code tokenkit_device_poll_fn}: the outcome is borrowed for the call; non-zero stops the flow. */
+    interface DevicePollFn extends Callback {
+        int invoke(Pointer userData, Pointer outcome, long intervalMs);
+    }
+
+    /** {@code tokenkit_log_fn}: the line is borrowed for the call. */
+    interface LogFn extends Callback {
+        void invoke(Pointer userData, int level, Pointer line);
+    }
+
     /** {@code struct tokenkit_exchange_request}, passed by reference; its strings come from {@link CString}. */
     @Structure.FieldOrder({"token_endpoint", "code", "client_id", "client_secret"})
     public static final class ExchangeRequest extends Structure {
@@ -169,6 +179,9 @@ final class LibTokenKit {
     static native int tokenkit_config_discover(Pointer config, Pointer issuer, Pointer options,
             PointerByReference metadataJson, PointerByReference err);
 
+    static native int tokenkit_config_set_log(Pointer config, int level, LogFn log, Pointer userData,
+            PointerByReference err);
+
     static native void tokenkit_config_free(Pointer config);
 
     // tokenkit_device_authorization: accessors borrow from the authorization.
@@ -274,6 +287,9 @@ final class LibTokenKit {
     static native int tokenkit_device_options_set_on_prompt(Pointer options, DevicePromptFn onPrompt,
             Pointer userData, PointerByReference err);
 
+    static native int tokenkit_device_options_set_on_poll(Pointer options, DevicePollFn onPoll, Pointer userData,
+            PointerByReference err);
+
     static native int tokenkit_device_options_set_scope(Pointer options, Pointer scope, PointerByReference err);
 
     static native int tokenkit_device_options_add_param(Pointer options, Pointer name, Pointer value,
@@ -306,6 +322,9 @@ final class LibTokenKit {
 
     static native int tokenkit_source_from_json(Pointer client, Pointer json, Pointer options, PointerByReference out,
             PointerByReference err);
+
+    static native int tokenkit_source_from_store(Pointer client, Pointer store, Pointer name, Pointer options,
+            PointerByReference out, PointerByReference err);
 
     static native int tokenkit_source_token(Pointer source, PointerByReference out, PointerByReference err);
 
@@ -346,4 +365,33 @@ final class LibTokenKit {
     static native int tokenkit_token_from_json(Pointer json, PointerByReference out, PointerByReference err);
 
     static native void tokenkit_token_free(Pointer token);
+
+    // tokenkit_store: thread-safe; the directory is borrowed from the store.
+
+    static native int tokenkit_store_open(Pointer dir, PointerByReference out, PointerByReference err);
+
+    static native Pointer tokenkit_store_dir(Pointer store);
+
+    static native int tokenkit_store_save_profile(Pointer store, Pointer name, Pointer config, Pointer token,
+            byte withSecret, PointerByReference err);
+
+    static native int tokenkit_store_config(Pointer store, Pointer name, PointerByReference out, PointerByReference err);
+
+    static native int tokenkit_store_token(Pointer store, Pointer name, Pointer client, long skewMs, Pointer options,
+            PointerByReference out, PointerByReference err);
+
+    static native int tokenkit_store_saved_token(Pointer store, Pointer name, PointerByReference out,
+            PointerByReference err);
+
+    static native int tokenkit_store_save_token(Pointer store, Pointer name, Pointer token, PointerByReference err);
+
+    static native int tokenkit_store_remove_token(Pointer store, Pointer name, PointerByReference out,
+            PointerByReference err);
+
+    static native int tokenkit_store_delete_profile(Pointer store, Pointer name, Pointer existed,
+            PointerByReference err);
+
+    static native int tokenkit_store_profiles(Pointer store, PointerByReference out, PointerByReference err);
+
+    static native void tokenkit_store_free(Pointer store);
 }

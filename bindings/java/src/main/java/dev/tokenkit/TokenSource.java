@@ -42,14 +42,18 @@ import java.util.function.Function;
 public final class TokenSource implements AutoCloseable {
     private final NativeHandle handle;
     private final CallbackGuard guard;
+    // The client's log, or null: the source's refreshes go through the client, which logs them.
+    private final LogCallback log;
 
-    private TokenSource(Pointer source, CallbackGuard guard, LibTokenKit.TokenChangedFn callback) {
+    private TokenSource(Pointer source, CallbackGuard guard, LibTokenKit.TokenChangedFn callback, LogCallback log) {
         this.guard = guard;
-        // The free action holds the JNA callback, so it stays reachable until the source is freed:
-        // the library may call it on any refresh until then.
+        this.log = log;
+        // The free action holds the JNA callbacks, so they stay reachable until the source is freed:
+        // the library may call them on any refresh until then.
         this.handle = new NativeHandle(this, source, p -> {
             LibTokenKit.tokenkit_source_free(p);
             Reference.reachabilityFence(callback);
+            Reference.reachabilityFence(log);
         }, "token source is closed");
     }
 
@@ -58,7 +62,7 @@ public final class TokenSource implements AutoCloseable {
         int make(Pointer options, PointerByReference out, PointerByReference err);
     }
 
-    static TokenSource create(TokenSourceOptions options, Maker maker) {
+    static TokenSource create(TokenSourceOptions options, LogCallback log, Maker maker) {
         CallbackGuard guard = new CallbackGuard();
         LibTokenKit.TokenChangedFn callback = options == null || options.onChange() == null ? null
                 : onChange(guard, options.onChange());
@@ -66,7 +70,7 @@ public final class TokenSource implements AutoCloseable {
         try (NativeOptions o = TokenSourceOptions.toNative(options, callback)) {
             source = Errors.fetch((out, err) -> maker.make(o.pointer(), out, err), "token source");
         }
-        return new TokenSource(source, guard, callback);
+        return new TokenSource(source, guard, callback, log);
     }
 
     /** The JNA callback: copies the lent token and hands the copy to the application, through the guard. */
@@ -88,6 +92,22 @@ public final class TokenSource implements AutoCloseable {
             throw TokenKitException.invalidArgument("client is null");
         }
         return client.loadTokenSource(json, options);
+    }
+
+    /**
+     * A source backed by profile {@code name} of {@code store}: it starts from the saved token, and
+     * each refresh goes through the store (as {@link Store#token} does), so that processes sharing
+     * the profile refresh once, take up the token another process saved, and never spend a
+     * rotated refresh token twice. It refreshes through {@code client}; {@code options} may be
+     * null (a refresh token in it is not used). It keeps its own reference to the store, which
+     * may be closed first. Throws INVALID_ARGUMENT (no such profile, a file that is not a
+     * profile, a closed store or client).
+     */
+    public static TokenSource fromStore(Client client, Store store, String name, TokenSourceOptions options) {
+        if (client == null || store == null) {
+            throw TokenKitException.invalidArgument(client == null ? "client is null" : "store is null");
+        }
+        return client.storeTokenSource(store, name, options);
     }
 
     /**
@@ -137,8 +157,8 @@ public final class TokenSource implements AutoCloseable {
             throw TokenKitException.invalidArgument(method + " was called from inside this token source's onChange, "
                     + "which runs while the source holds its refresh lock: it would deadlock");
         }
-        return handle.call(source -> guard.callKeeping(
-                () -> take.apply(Errors.fetch((out, err) -> nativeCall.invoke(source, out, err), "result"))));
+        return handle.call(source -> LogCallback.around(log, () -> guard.callKeeping(
+                () -> take.apply(Errors.fetch((out, err) -> nativeCall.invoke(source, out, err), "result")))));
     }
 
     /** Whether {@link #close()} has been called. */

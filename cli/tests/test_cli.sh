@@ -106,7 +106,7 @@ expect 3 "control characters in the device flow" -- "$bin" device --token-url "$
   --device-url "$server/fault/control-chars-device" --client-id public-client --auth-method none
 check "device prompt escaped" grep -qF 'visit http://127.0.0.1/device\x1b]0;owned\x07 and enter the code: \x1b[2JUSER\x0dCODE' "$err"
 check "device: no ESC, CR or C1 on stderr" bash -c "! LC_ALL=C grep -q \$'[\\x1b\\r\\x07]\\|\\xc2\\x9b' '$err'"
-check "device: three lines on stderr" test "$(wc -l <"$err")" = 3
+check "device: prompt, waiting line and error: four lines on stderr" test "$(wc -l <"$err")" = 4
 expect 0 "control characters in a token response" -- "$bin" exchange --token-url "$server/fault/control-chars-token" \
   --client-id demo-client --code-file - <<<c
 check "token JSON on one line, escaped" grep -qxF '{"access_token":"ctl-mock", "token_type":"Bearer", "note":"a\u007fb\u009b2Jc"}' "$out"
@@ -157,7 +157,7 @@ expect 4 "timeout" -- "$bin" exchange --token-url "$server/fault/hang" --client-
 check "timeout named" grep -q '^tokenkit: timeout' "$err"
 expect 4 "connection closed" -- "$bin" exchange --token-url "$server/fault/close" --client-id demo-client --code c
 expect 2 "a setting the command does not use" -- "$bin" exchange "${base[@]}" --code c --scope read
-check "refused setting named" grep -q '^tokenkit: invalid_argument: scope does not apply to a code exchange' "$err"
+check "refused setting named" grep -qx 'tokenkit: invalid_argument: --scope does not apply to exchange' "$err"
 expect 2 "a parameter on revoke" -- "$bin" revoke "${base[@]}" --revocation-url "$server/revoke" --token t --param a=b
 expect 2 "--param without a name" -- "$bin" client-credentials "${base[@]}" --param =x
 expect 2 "negative timeout" -- "$bin" exchange "${base[@]}" --code c --timeout-ms -5
@@ -190,6 +190,7 @@ expect 0 "help" -- "$bin" --help
 check "help documents exit statuses" grep -q '6  insecure URL refused' "$out"
 check "help documents the secret variable" grep -q 'TOKENKIT_CLIENT_SECRET' "$out"
 check "help documents the token variables" grep -q 'TOKENKIT_REFRESH_TOKEN' "$out"
+expect 0 "refresh --help" -- "$bin" refresh --help
 check "help documents --refresh-token-file" grep -q -- '--refresh-token-file PATH' "$out"
 check "help documents --attempt-timeout-ms" grep -q -- '--attempt-timeout-ms N' "$out"
 expect 0 "version" -- "$bin" --version

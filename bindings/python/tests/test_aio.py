@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 import urllib.parse
+from pathlib import Path
 from typing import Awaitable, Callable, List, TypeVar
 
 import pytest
@@ -219,3 +220,33 @@ def test_wrap_refuses_other_things() -> None:
         tokenkit.aio.Client.wrap("client")  # type: ignore[arg-type]
     with pytest.raises(tokenkit.ArgumentTypeError):
         tokenkit.aio.TokenSource.wrap(None)  # type: ignore[arg-type]
+
+
+def test_store_and_device_polls(server: str, tmp_path: Path) -> None:
+    """The store's waits as coroutines: eight tasks on an expired profile cause one refresh and
+    all get its token; a cancelled task ends its wait; on_poll reaches the worker thread."""
+
+    async def main() -> None:
+        key = fresh_key("aio-store")
+        settings = dict(client_id="rotating-client", client_secret="rotating-secret")
+        async with tokenkit.aio.Store(tmp_path / "store") as store, tokenkit.aio.Client(
+            token_url=server + "/token", **settings
+        ) as minter, tokenkit.aio.Client(token_url=server + f"/held/8/3000/{key}/token", **settings) as client:
+            initial = await minter.exchange_code(fresh_code(), params={"mock_expires_in": "30"})
+            await store.save_profile("shared", client, initial)
+            tokens = await asyncio.gather(*(store.token("shared", client) for _ in range(8)))
+            assert len({t.access_token for t in tokens}) == 1 and tokens[0].access_token != initial.access_token
+            assert stats(server)["held"][key] == 1, "one refresh for eight tasks"
+            saved = await store.saved_token("shared")
+            assert saved is not None and saved.access_token == tokens[0].access_token
+            assert [p.name for p in await store.profiles()] == ["shared"]
+            assert await store.remove_token("shared") is not None
+            assert await store.delete_profile("shared")
+
+        async with tokenkit.aio.Client(**flow_settings(server, "public-client", None)) as public:
+            polls: List[str] = []
+            params = {"mock_behavior": "slow_down", "mock_interval": "1"}
+            token = await public.device_flow("read", lambda a: None, params=params, on_poll=lambda o, i: polls.append(o))
+            assert token.access_token.startswith("at-") and polls == ["slow_down"]
+
+    run(main)

@@ -1,5 +1,5 @@
-"""tokenkit for asyncio: the calls of :class:`tokenkit.Client` and :class:`tokenkit.TokenSource`
-as coroutines that never block the event loop.
+"""tokenkit for asyncio: the calls of :class:`tokenkit.Client`, :class:`tokenkit.TokenSource` and
+:class:`tokenkit.Store` as coroutines that never block the event loop.
 
 Each native call runs on a worker thread (the GIL is released meanwhile), from a thread pool
 shared by every client of this module (``MAX_WORKERS`` threads), or the ``executor`` a client is
@@ -23,15 +23,16 @@ import asyncio
 import concurrent.futures
 import inspect
 import threading
-from typing import Any, Awaitable, Callable, Dict, Optional, Tuple, TypeVar, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVar, Union
 
 from . import _client, _errors, _ffi
 from . import _source as _sync_source
+from . import _store as _sync_store
 from ._client import Params
 from ._handle import Cancel
 from ._types import AuthorizationRequest, DeviceAuthorization, Introspection, Token
 
-__all__ = ["MAX_WORKERS", "Client", "TokenSource"]
+__all__ = ["MAX_WORKERS", "Client", "Store", "TokenSource"]
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -233,10 +234,14 @@ class Client:
         *,
         params: Optional[Params] = None,
         pkce: bool = False,
+        on_poll: Optional[Callable[[str, float], object]] = None,
     ) -> Token:
-        """:meth:`tokenkit.Client.device_flow`; ``on_prompt`` may be ``async``."""
+        """:meth:`tokenkit.Client.device_flow`; ``on_prompt`` may be ``async``; ``on_poll`` runs
+        on the worker thread (keep it short: a live prompt's update)."""
         prompt = None if on_prompt is None else _bridge(on_prompt)
-        return await _run(self._executor, self.sync.device_flow, scope, prompt, params=params, pkce=pkce)
+        return await _run(
+            self._executor, self.sync.device_flow, scope, prompt, params=params, pkce=pkce, on_poll=on_poll
+        )
 
     async def device_authorize(
         self, scope: Optional[str] = None, *, params: Optional[Params] = None, pkce: bool = False
@@ -347,3 +352,72 @@ def _unwrap(
         return client.sync, executor if executor is not None else client._executor
     return client, executor
 
+
+class Store:
+    """:class:`tokenkit.Store` for asyncio: the calls that may wait (for another process's
+    refresh, or a refresh of their own) are coroutines, run on a worker thread; cancelling the
+    task ends the wait or the refresh through its cancel flag. :attr:`sync` is the underlying
+    :class:`tokenkit.Store`, usable from threads at the same time."""
+
+    __slots__ = ("sync", "_executor")
+
+    def __init__(
+        self, dir: Optional[_client.PathArg] = None, *, executor: Optional[concurrent.futures.Executor] = None
+    ) -> None:
+        self.sync = _sync_store.Store(dir)
+        self._executor = executor
+
+    @property
+    def dir(self) -> str:
+        return self.sync.dir
+
+    async def token(self, name: str, client: Union[Client, _client.Client], *, skew: _ffi.Duration = 60) -> Token:
+        """:meth:`tokenkit.Store.token`."""
+        sync_client, executor = _unwrap(client, self._executor)
+        return await _run(executor, self.sync.token, name, sync_client, skew=skew)
+
+    async def save_profile(
+        self, name: str, client: Union[Client, _client.Client], token: Optional[Token] = None, *, with_secret: bool = False
+    ) -> None:
+        """:meth:`tokenkit.Store.save_profile`."""
+        sync_client, executor = _unwrap(client, self._executor)
+        await _run(executor, self.sync.save_profile, name, sync_client, token, with_secret=with_secret, cancellable=False)
+
+    async def saved_token(self, name: str) -> Optional[Token]:
+        """:meth:`tokenkit.Store.saved_token`."""
+        return await _run(self._executor, self.sync.saved_token, name, cancellable=False)
+
+    async def save_token(self, name: str, token: Token) -> None:
+        """:meth:`tokenkit.Store.save_token`."""
+        await _run(self._executor, self.sync.save_token, name, token, cancellable=False)
+
+    async def remove_token(self, name: str) -> Optional[Token]:
+        """:meth:`tokenkit.Store.remove_token`."""
+        return await _run(self._executor, self.sync.remove_token, name, cancellable=False)
+
+    async def delete_profile(self, name: str) -> bool:
+        """:meth:`tokenkit.Store.delete_profile`."""
+        return await _run(self._executor, self.sync.delete_profile, name, cancellable=False)
+
+    async def profiles(self) -> List[_sync_store.Profile]:
+        """:meth:`tokenkit.Store.profiles`."""
+        return await _run(self._executor, self.sync.profiles, cancellable=False)
+
+    @property
+    def closed(self) -> bool:
+        return self.sync.closed
+
+    async def aclose(self) -> None:
+        await _run(self._executor, self.sync.close, cancellable=False)
+
+    def close(self) -> None:
+        self.sync.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return "<tokenkit.aio" + repr(self.sync)[len("<tokenkit") :]

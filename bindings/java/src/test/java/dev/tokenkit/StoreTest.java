@@ -149,7 +149,7 @@ class StoreTest {
             ExecutorService pool = Executors.newSingleThreadExecutor();
             try (Cancellation cancel = new Cancellation()) {
                 Future<Token> holder = pool.submit(() -> store.token("held", client, SKEW));
-                while (stat(held) < 1) {
+                while (stat(held, 0) < 1) { // the holder's request has not arrived yet
                     Thread.sleep(20);
                 }
                 long start = System.nanoTime();

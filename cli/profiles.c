@@ -14,12 +14,17 @@
 
 enum { DEFAULT_SKEW_MS = 60000 };
 
+/* Whether the library's error message says `words`: the ABI gives the store's causes (no such
+ * profile, no revocation endpoint) no status of their own. */
+static int says(const tokenkit_error *err, const char *words) {
+    return err && strstr(tokenkit_error_message(err), words) != NULL;
+}
+
 /* Ends a store command: the error line (with a hint when the profile is missing or needs a new
  * sign-in), everything freed. */
 static int fail(const struct options *o, tokenkit_status status, tokenkit_error *err) {
     int code = report(status, err);
-    const char *message = err ? tokenkit_error_message(err) : NULL;
-    if (message && (strstr(message, "no profile ") || strstr(message, "sign in again")))
+    if (says(err, "no profile ") || says(err, "sign in again"))
         fprintf(stderr, "(run tokenkit login --profile %s)\n", o->profile);
     tokenkit_error_free(err);
     return code;
@@ -30,9 +35,7 @@ static int profile_exists(tokenkit_store *store, const char *name) {
     tokenkit_token *token = NULL;
     tokenkit_error *err = NULL;
     tokenkit_status s = tokenkit_store_saved_token(store, name, &token, &err);
-    int exists = s == TOKENKIT_STATUS_OK ||
-                 (err && !strstr(tokenkit_error_message(err), "no profile ") &&
-                  !strstr(tokenkit_error_message(err), "profile name"));
+    int exists = s == TOKENKIT_STATUS_OK || (err && !says(err, "no profile ") && !says(err, "profile name"));
     tokenkit_token_free(token);
     tokenkit_error_free(err);
     return exists;
@@ -163,8 +166,7 @@ int run_token(struct options *o) {
 
 /* Whether revocation failed only because the profile names no revocation endpoint. */
 static int no_revocation_endpoint(tokenkit_status s, const tokenkit_error *err) {
-    return s == TOKENKIT_STATUS_INVALID_ARGUMENT && err &&
-           strstr(tokenkit_error_message(err), "no revocation_endpoint is configured");
+    return s == TOKENKIT_STATUS_INVALID_ARGUMENT && says(err, "no revocation_endpoint is configured");
 }
 
 int run_logout(struct options *o) {

@@ -328,10 +328,9 @@ impl Client {
                     return Err(err);
                 }
                 None => {
-                    if let Some(logger) = logger.filter(|_| retry > 0 || policy.max_retries() == 0) {
-                        if RetryPolicy::allows(call.retry, &err) {
-                            logger.line(LOG_REQUESTS, &format!("not retrying: {retry} retries made, none left"));
-                        }
+                    // The rule allowed a retry, so next_wait said no because none is left.
+                    if let Some(logger) = logger.filter(|_| RetryPolicy::allows(call.retry, &err)) {
+                        logger.line(LOG_REQUESTS, &format!("not retrying: {retry} retries made, none left"));
                     }
                     return Err(err);
                 }

@@ -84,14 +84,25 @@ impl TokenSource {
         if token.is_none() && refresh_token.is_none() {
             return Err(Error::invalid_argument("a token source needs a token or a refresh token"));
         }
-        Ok(TokenSource {
+        Ok(TokenSource::with_state(client, None, token, refresh_token, skew, on_change))
+    }
+
+    fn with_state(
+        client: Arc<Client>,
+        profile: Option<(Store, String)>,
+        token: Option<Token>,
+        refresh_token: Option<Secret>,
+        skew: Duration,
+        on_change: Option<OnChange>,
+    ) -> TokenSource {
+        TokenSource {
             client,
-            profile: None,
+            profile,
             skew,
             on_change,
             state: RwLock::new(State { token, refresh_token, generation: 0, last_error: None }),
             refresh_lock: Mutex::new(()),
-        })
+        }
     }
 
     /// A source from what `to_saved_json` wrote, or any JSON object with a usable access token or
@@ -128,14 +139,8 @@ impl TokenSource {
     ) -> Result<TokenSource> {
         let token = store.saved_token(name)?;
         let refresh_token = token.as_ref().and_then(|t| t.refresh_secret().cloned());
-        Ok(TokenSource {
-            client,
-            profile: Some((store, name.to_owned())),
-            skew,
-            on_change,
-            state: RwLock::new(State { token, refresh_token, generation: 0, last_error: None }),
-            refresh_lock: Mutex::new(()),
-        })
+        let profile = Some((store, name.to_owned()));
+        Ok(TokenSource::with_state(client, profile, token, refresh_token, skew, on_change))
     }
 
     /// A token whose access token is fresh, refreshing first if needed.
@@ -209,7 +214,9 @@ impl TokenSource {
                     (None, None) => Err(Error::invalid_argument("no token is available")),
                 };
             }
-            let stale = state.token.as_ref().map(|t| Zeroizing::new(t.access_token().to_owned()));
+            // Only the store compares the token it finds with the one this source holds.
+            let stale =
+                self.profile.as_ref().and(state.token.as_ref()).map(|t| Zeroizing::new(t.access_token().to_owned()));
             (state.refresh_token.clone(), stale)
         };
         let result = match (&self.profile, refresh_token) {

@@ -1,6 +1,9 @@
 package tokenkit
 
-// #include "tokenkit.h"
+/*
+#include "tokenkit.h"
+#include "tokencall.h"
+*/
 import "C"
 
 import (
@@ -80,11 +83,9 @@ func (c *Client) ExchangeCode(ctx context.Context, code string, opts *ExchangeOp
 	var a callArgs
 	defer a.release()
 	ccode := a.required("code", code)
-	return c.requestToken(ctx, &a, func(o *requestOptions) {
+	return c.grant(ctx, &a, func(o *requestOptions) {
 		o.redirectURI(opts.RedirectURI).codeVerifier(opts.CodeVerifier).params(opts.Params)
-	}, func(h *C.tokenkit_client, o *C.tokenkit_request_options, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_client_exchange_code(h, ccode, o, out, errp)
-	})
+	}, C.TKGO_EXCHANGE_CODE, ccode)
 }
 
 // Refresh uses a refresh token (RFC 6749 §6). scope may be "" for the originally granted scope;
@@ -94,21 +95,17 @@ func (c *Client) Refresh(ctx context.Context, refreshToken, scope string, params
 	var a callArgs
 	defer a.release()
 	crefresh := a.required("refresh_token", refreshToken)
-	return c.requestToken(ctx, &a, func(o *requestOptions) {
+	return c.grant(ctx, &a, func(o *requestOptions) {
 		o.scope(scope).params(params)
-	}, func(h *C.tokenkit_client, o *C.tokenkit_request_options, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_client_refresh(h, crefresh, o, out, errp)
-	})
+	}, C.TKGO_REFRESH, crefresh)
 }
 
 // ClientCredentials asks for a token for the client itself (RFC 6749 §4.4). scope may be "" to
 // leave it to the server; params are extra form parameters.
 func (c *Client) ClientCredentials(ctx context.Context, scope string, params ...Param) (*Token, error) {
-	return c.requestToken(ctx, nil, func(o *requestOptions) {
+	return c.grant(ctx, nil, func(o *requestOptions) {
 		o.scope(scope).params(params)
-	}, func(h *C.tokenkit_client, o *C.tokenkit_request_options, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_client_client_credentials(h, o, out, errp)
-	})
+	}, C.TKGO_CLIENT_CREDENTIALS, nil)
 }
 
 // Metadata is the authorization server metadata NewClient discovered from Config.Issuer (RFC 8414
@@ -166,16 +163,28 @@ func (c *Client) use(f func(h *C.tokenkit_client) error) error {
 	return c.log.finish(err)
 }
 
-// requestToken runs a token request on the native client: a converts its required arguments (nil
-// for none), fill sets its request options, send calls the library, and the token is copied out.
-func (c *Client) requestToken(ctx context.Context, a *callArgs, fill func(o *requestOptions),
-	send func(h *C.tokenkit_client, o *C.tokenkit_request_options, out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status) (*Token, error) {
+// grant runs one of tkgo_request_token's requests (which, with its argument arg) on the native
+// client: the request and the copy of its token are one cgo call.
+func (c *Client) grant(ctx context.Context, a *callArgs, fill func(o *requestOptions), which C.int32_t,
+	arg *C.char) (*Token, error) {
 	var token *Token
-	err := c.request(ctx, a, fill, func(h *C.tokenkit_client, o *C.tokenkit_request_options) (err error) {
-		token, err = receiveToken(func(out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status {
-			return send(h, o, out, errp)
-		})
-		return err
+	err := c.request(ctx, a, fill, func(h *C.tokenkit_client, o *C.tokenkit_request_options) error {
+		buf := tokenBuffers.Get().(*tokenBuffer)
+		defer buf.release()
+		var fields C.tkgo_token_fields
+		var left *C.tokenkit_token
+		if err := check(func(errp **C.tokenkit_error) C.tokenkit_status {
+			return C.tkgo_request_token(which, h, arg, o, buf.c(), C.size_t(len(buf)), &fields, &left, errp)
+		}); err != nil {
+			return err
+		}
+		if left != nil {
+			defer C.tokenkit_token_free(left)
+			token = tokenFromNative(left)
+		} else {
+			token = buf.token(&fields)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

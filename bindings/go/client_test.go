@@ -259,6 +259,40 @@ func TestToleratedResponses(t *testing.T) {
 	mustContain(t, "Raw keeps custom fields", string(token.Raw), `"custom":{"nested":[1,2]}`)
 }
 
+// A token too big for the binding's copy buffer (8 KiB) comes out whole all the same, and a small
+// one's saved form (made when first asked for) reads back as the same token.
+func TestLargeAndSmallTokensComeOutWhole(t *testing.T) {
+	client := newClient(t, demoConfig(t, "/fault/big-id-token"))
+	token, err := client.ClientCredentials(bg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token.AccessToken != "big-mock" || len(token.IDToken) != 20000 || token.IDToken[:3] != "abc" ||
+		token.IDToken[19999] != 'a'+19999%26 || token.ExpiresIn != 3600 || !json.Valid(token.Raw) {
+		t.Errorf("big token: %q, %d-character id_token, %d, %d bytes of JSON", token.AccessToken,
+			len(token.IDToken), token.ExpiresIn, len(token.Raw))
+	}
+	small, err := newClient(t, demoConfig(t, "/token")).ClientCredentials(bg, "read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, token := range []*tokenkit.Token{token, small} {
+		saved, err := json.Marshal(token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := tokenkit.TokenFromJSON(saved)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.AccessToken != token.AccessToken || back.IDToken != token.IDToken || back.Scope != token.Scope ||
+			back.RefreshToken != token.RefreshToken || !back.Expiry.Equal(token.Expiry) || back.TokenType != "Bearer" {
+			t.Errorf("saved and read back: %v, was %v", back, token)
+		}
+		mustContain(t, "saved form", string(saved), `"expires_at":`)
+	}
+}
+
 // A real HTTPS endpoint on loopback, trusted only through Config.CAFiles.
 func TestTLSWithCAFile(t *testing.T) {
 	tlsURL, caFile := requireEnv(t, "TOKENKIT_TEST_TLS_URL"), requireEnv(t, "TOKENKIT_TEST_CA_FILE")

@@ -344,12 +344,19 @@ func TestBindingMatchesHeader(t *testing.T) {
 		t.Errorf("tokenkit.h is ABI version %s, the package was written for %d", got, ABIVersion)
 	}
 
-	// The shims of callbacks.h, as callbacks.c defines them.
-	shims, _ := parseDecls(u.cCode["callbacks.h"])
-	defs := parseDefinitions(u.cCode["callbacks.c"])
-	for name, decl := range shims {
-		if def, ok := defs[name]; !ok || def.String() != decl.String() {
-			t.Errorf("callbacks.h declares %s %v, callbacks.c defines %v", name, decl, def)
+	// The shims of callbacks.h and tokencall.h, as the .c file of each defines them.
+	shims := map[string]cFunc{}
+	for _, pair := range []string{"callbacks", "tokencall"} {
+		decls, _ := parseDecls(u.cCode[pair+".h"])
+		defs := parseDefinitions(u.cCode[pair+".c"])
+		if len(decls) == 0 {
+			t.Errorf("%s.h declares no shim: the parser no longer reads it", pair)
+		}
+		for name, decl := range decls {
+			if def, ok := defs[name]; !ok || def.String() != decl.String() {
+				t.Errorf("%s.h declares %s %v, %s.c defines %v", pair, name, decl, pair, def)
+			}
+			shims[name] = decl
 		}
 	}
 
@@ -367,7 +374,7 @@ func TestBindingMatchesHeader(t *testing.T) {
 		case strings.HasPrefix(name, "tkgo_"):
 			var ok bool
 			if f, ok = shims[name]; !ok {
-				t.Errorf("%s: C.%s is not declared in callbacks.h", calls[0].pos, name)
+				t.Errorf("%s: C.%s is not declared in callbacks.h or tokencall.h", calls[0].pos, name)
 				continue
 			}
 		default:

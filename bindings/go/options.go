@@ -55,41 +55,51 @@ type requestOptions struct {
 	native *C.tokenkit_request_options
 }
 
+// newRequestOptions makes the builder; the native object is made by the first setter that has
+// something to set, so a call with nothing optional passes NULL and costs no cgo call for it.
 func newRequestOptions() *requestOptions {
-	return &requestOptions{native: C.tokenkit_request_options_new()}
+	return &requestOptions{}
+}
+
+// obj is the native object, made on first use.
+func (o *requestOptions) obj() *C.tokenkit_request_options {
+	if o.native == nil {
+		o.native = C.tokenkit_request_options_new()
+	}
+	return o.native
 }
 
 func (o *requestOptions) scope(scope string) *requestOptions {
 	o.setString("scope", scope, func(v *C.char, e **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_request_options_set_scope(o.native, v, e)
+		return C.tokenkit_request_options_set_scope(o.obj(), v, e)
 	})
 	return o
 }
 
 func (o *requestOptions) redirectURI(uri string) *requestOptions {
 	o.setString("redirect_uri", uri, func(v *C.char, e **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_request_options_set_redirect_uri(o.native, v, e)
+		return C.tokenkit_request_options_set_redirect_uri(o.obj(), v, e)
 	})
 	return o
 }
 
 func (o *requestOptions) codeVerifier(verifier string) *requestOptions {
 	o.setString("code_verifier", verifier, func(v *C.char, e **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_request_options_set_code_verifier(o.native, v, e)
+		return C.tokenkit_request_options_set_code_verifier(o.obj(), v, e)
 	})
 	return o
 }
 
 func (o *requestOptions) tokenTypeHint(hint string) *requestOptions {
 	o.setString("token_type_hint", hint, func(v *C.char, e **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_request_options_set_token_type_hint(o.native, v, e)
+		return C.tokenkit_request_options_set_token_type_hint(o.obj(), v, e)
 	})
 	return o
 }
 
 func (o *requestOptions) params(params []Param) *requestOptions {
 	o.setters.params(params, func(name, value *C.char, e **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_request_options_add_param(o.native, name, value, e)
+		return C.tokenkit_request_options_add_param(o.obj(), name, value, e)
 	})
 	return o
 }
@@ -98,14 +108,16 @@ func (o *requestOptions) params(params []Param) *requestOptions {
 func (o *requestOptions) cancel(flag *C.tokenkit_cancel) *requestOptions {
 	if flag != nil {
 		o.set(func(e **C.tokenkit_error) C.tokenkit_status {
-			return C.tokenkit_request_options_set_cancel(o.native, flag, e)
+			return C.tokenkit_request_options_set_cancel(o.obj(), flag, e)
 		})
 	}
 	return o
 }
 
 func (o *requestOptions) free() {
-	C.tokenkit_request_options_free(o.native)
+	if o.native != nil {
+		C.tokenkit_request_options_free(o.native)
+	}
 	o.a.release()
 }
 

@@ -1,20 +1,25 @@
 package tokenkit
 
-// #include "tokenkit.h"
+/*
+#include "tokenkit.h"
+#include "tokencall.h"
+*/
 import "C"
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
+	"unsafe"
 )
 
 // Token is a token (RFC 6749 §5.1), copied into Go memory; the native token is freed (and
 // zeroized) before the call that made it returns.
 //
-// A Token that tokenkit made (a grant, a TokenSource, TokenFromJSON, json.Unmarshal) also keeps
-// its saved form, tokenkit's JSON: json.Marshal writes it and json.Unmarshal or TokenFromJSON
+// A Token that tokenkit made (a grant, a TokenSource, TokenFromJSON, json.Unmarshal) also has
+// a saved form, tokenkit's JSON, made by the library when first asked for: json.Marshal writes it and json.Unmarshal or TokenFromJSON
 // reads it back, and NewTokenSource starts from it. A Token built by hand has none.
 type Token struct {
 	AccessToken string
@@ -41,21 +46,75 @@ type Token struct {
 	made *madeToken
 }
 
-// madeToken is a token's saved form, and the fields it was made with: a Token whose fields were
-// changed since is not saved as it was.
+// madeToken is the fields a token was made with, and its saved form: a Token whose fields were
+// changed since is not saved as it was. The saved form is made when first asked for (most tokens
+// are only used, never saved): the library reads the fields back and writes its format.
 type madeToken struct {
-	saved                                                []byte
 	accessToken, tokenType, refreshToken, scope, idToken string
 	expiry                                               int64
+	hasExpiry                                            bool
+
+	once  sync.Once
+	saved []byte
+	err   error
+}
+
+func newMadeToken(t *Token) *madeToken {
+	m := &madeToken{accessToken: t.AccessToken, tokenType: t.TokenType, refreshToken: t.RefreshToken,
+		scope: t.Scope, idToken: t.IDToken, hasExpiry: !t.Expiry.IsZero()}
+	if m.hasExpiry {
+		m.expiry = t.Expiry.Unix()
+	}
+	return m
+}
+
+// savedForm asks the library for the saved form of the fields: tokenkit_token_from_json reads
+// them (the saved format's names), tokenkit_token_to_json writes the format.
+func (m *madeToken) savedForm() ([]byte, error) {
+	m.once.Do(func() {
+		fields := struct {
+			AccessToken  string `json:"access_token"`
+			TokenType    string `json:"token_type,omitempty"`
+			ExpiresAt    *int64 `json:"expires_at,omitempty"`
+			RefreshToken string `json:"refresh_token,omitempty"`
+			Scope        string `json:"scope,omitempty"`
+			IDToken      string `json:"id_token,omitempty"`
+		}{m.accessToken, m.tokenType, nil, m.refreshToken, m.scope, m.idToken}
+		if m.hasExpiry {
+			fields.ExpiresAt = &m.expiry
+		}
+		doc, err := json.Marshal(fields)
+		if err != nil {
+			m.err = &Error{Kind: Internal, Message: "token: " + err.Error()}
+			return
+		}
+		var a callArgs
+		defer a.release()
+		cdoc := a.required("token", string(doc))
+		clear(doc)
+		var native *C.tokenkit_token
+		defer func() { C.tokenkit_token_free(native) }()
+		if m.err = check(func(e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_token_from_json(cdoc, &native, e)
+		}); m.err != nil {
+			return
+		}
+		var saved *C.char
+		if m.err = check(func(e **C.tokenkit_error) C.tokenkit_status {
+			return C.tokenkit_token_to_json(native, &saved, e)
+		}); m.err == nil {
+			m.saved = takeBytes(saved)
+		}
+	})
+	return m.saved, m.err
 }
 
 func (m *madeToken) matches(t *Token) bool {
-	var expiry int64
-	if !t.Expiry.IsZero() {
-		expiry = t.Expiry.Unix()
+	if m.hasExpiry != !t.Expiry.IsZero() || (m.hasExpiry && m.expiry != t.Expiry.Unix()) {
+		return false
 	}
 	return m.accessToken == t.AccessToken && m.tokenType == t.TokenType && m.refreshToken == t.RefreshToken &&
-		m.scope == t.Scope && m.idToken == t.IDToken && m.expiry == expiry
+		m.scope == t.Scope && m.idToken == t.IDToken
 }
 
 // savedForm is the token's saved form, or an error for a Token built or changed by hand.
@@ -68,7 +127,7 @@ func (t *Token) savedForm() ([]byte, error) {
 		return nil, &Error{Kind: InvalidArgument, Message: "token: its fields were changed after tokenkit made it; " +
 			"use the token tokenkit returned"}
 	}
-	return t.made.saved, nil
+	return t.made.savedForm()
 }
 
 // MarshalJSON writes the token in tokenkit's saved format (access_token, token_type, expires_at,
@@ -112,12 +171,66 @@ func TokenFromJSON(data []byte) (*Token, error) {
 // receiveToken runs a C function that makes a token and copies the token out.
 func receiveToken(call func(out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status) (*Token, error) {
 	var native *C.tokenkit_token
-	err := check(func(errp **C.tokenkit_error) C.tokenkit_status { return call(&native, errp) })
-	defer C.tokenkit_token_free(native) // outputs are freed unconditionally (NULL on failure)
-	if err != nil {
+	if err := check(func(errp **C.tokenkit_error) C.tokenkit_status { return call(&native, errp) }); err != nil {
+		C.tokenkit_token_free(native) // outputs are freed unconditionally (NULL on failure)
 		return nil, err
 	}
+	buf := tokenBuffers.Get().(*tokenBuffer)
+	defer buf.release()
+	var fields C.tkgo_token_fields
+	if C.tkgo_take_token(native, buf.c(), C.size_t(len(buf)), &fields) == 1 {
+		return buf.token(&fields), nil
+	}
+	defer C.tokenkit_token_free(native)
 	return tokenFromNative(native), nil
+}
+
+// tokenBuffer is where tkgo_take_token copies a token's fields: most tokens fit, so one cgo call
+// copies and frees them (tokencall.h says why that matters). Pooled, and wiped after each use.
+type tokenBuffer [8192]byte
+
+var tokenBuffers = sync.Pool{New: func() any { return new(tokenBuffer) }}
+
+func (b *tokenBuffer) c() *C.char { return (*C.char)(unsafe.Pointer(&b[0])) }
+
+// used is how much of the buffer the last token took.
+func used(f *C.tkgo_token_fields) int {
+	n := 0
+	for _, l := range f.len {
+		n += max(int(l), 0)
+	}
+	return n
+}
+
+// release returns the buffer, which token has wiped (a token that did not fit left nothing in it).
+func (b *tokenBuffer) release() {
+	tokenBuffers.Put(b)
+}
+
+// token makes the Token from the fields tkgo_take_token copied into b: one string holds them all.
+func (b *tokenBuffer) token(f *C.tkgo_token_fields) *Token {
+	n := used(f)
+	all := string(b[:n])
+	clear(b[:n])
+	var at int
+	next := func(i int) string {
+		l := max(int(f.len[i]), 0)
+		v := all[at : at+l]
+		at += l
+		return v
+	}
+	t := &Token{AccessToken: next(0), TokenType: next(1), RefreshToken: next(2), Scope: next(3), IDToken: next(4)}
+	if f.len[5] >= 0 {
+		t.Raw = []byte(next(5))
+	}
+	if f.has_expires_in == 1 {
+		t.ExpiresIn = int64(f.expires_in)
+	}
+	if f.has_expires_at == 1 {
+		t.Expiry = time.Unix(int64(f.expires_at), 0)
+	}
+	t.made = newMadeToken(t)
+	return t
 }
 
 // tokenFromNative copies a live native token, which stays the caller's to free: its strings are
@@ -138,16 +251,7 @@ func tokenFromNative(native *C.tokenkit_token) *Token {
 	if C.tokenkit_token_expires_at(native, &at) == 1 {
 		t.Expiry = time.Unix(int64(at), 0)
 	}
-	var saved *C.char
-	if check(func(errp **C.tokenkit_error) C.tokenkit_status {
-		return C.tokenkit_token_to_json(native, &saved, errp)
-	}) == nil {
-		t.made = &madeToken{saved: takeBytes(saved), accessToken: t.AccessToken, tokenType: t.TokenType,
-			refreshToken: t.RefreshToken, scope: t.Scope, idToken: t.IDToken}
-		if !t.Expiry.IsZero() {
-			t.made.expiry = t.Expiry.Unix()
-		}
-	}
+	t.made = newMadeToken(t)
 	return t
 }
 

@@ -7,6 +7,7 @@ mod agent;
 mod interrupt;
 mod policy;
 mod resolve;
+mod tcp;
 mod wipe;
 
 use std::time::Duration;

@@ -177,6 +177,7 @@ pub(crate) fn fault(req: &Request, mode: &str) -> Option<Reply> {
         "503" => Reply::Send(Response::new(503, HTML, HTML_503).with_header("Retry-After", "1")),
         "redirect" => Reply::Send(redirect(req, 307, "token")),
         "gzip" => Reply::Send(gzip_fault(req)),
+        "big-id-token" => Reply::Send(Response::new(200, JSON, big_id_token())),
         "echo-400" | "echo-500" | "echo-500-json" => Reply::Send(echo_body(req, mode)),
         _ => {
             if let Some(rest) = mode.strip_prefix("redirect/") {
@@ -277,6 +278,18 @@ pub(crate) fn hang(st: &State, stream: &mut impl Transport) {
             Err(_) => return,
         }
     }
+}
+
+/// A token response of about 20 KiB, well inside a client's cap: an id_token of 20,000 characters,
+/// as a token with many claims may be (bindings that copy tokens through a fixed buffer must
+/// still take it whole).
+fn big_id_token() -> String {
+    let id_token: String = (0..20_000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    format!(
+        r#"{{"access_token":"big-mock","token_type":"Bearer","expires_in":3600,"id_token":"{id_token}"}}"#
+    )
 }
 
 /// ~2 MiB token response, to exercise client response-size caps. Write errors

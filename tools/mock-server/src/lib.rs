@@ -61,6 +61,7 @@
 //! redirect/<S>[/<path>]   S = 301 | 302 | 303 | 307 | 308 to /<path> of this listener (default
 //!                    /token); with "paths" in /stats a test can check the target was never hit
 //! gzip               a token response, gzip-encoded when Accept-Encoding allows it
+//! big-id-token       a token response with an id_token of 20,000 characters (about 20 KiB)
 //! echo-400           400 invalid_request whose error_description holds the raw request body
 //!                    (client secret included): for secret-redaction tests
 //! echo-500           500 text/plain holding the raw request body; echo-500-json the same as

@@ -26,7 +26,8 @@ public final class Token {
     private final OptionalLong expiresIn;
     private final Optional<Instant> expiresAt;
     private final String json;
-    private final String savedJson;
+    /** The saved form, made by the library on first use: most tokens are used, never saved. */
+    private volatile String savedJson;
 
     private Token(Pointer t) {
         this.accessToken = NativeStrings.borrowed(LibTokenKit.tokenkit_token_access_token(t));
@@ -41,9 +42,6 @@ public final class Token {
                     ? OptionalLong.of(value.getValue()) : OptionalLong.empty();
             this.expiresAt = LibTokenKit.tokenkit_token_expires_at(t, value) != 0
                     ? Optional.of(Instant.ofEpochSecond(value.getValue())) : Optional.empty();
-            // The saved format is the library's: copied now, as the native token is freed after this.
-            Errors.check(LibTokenKit.tokenkit_token_to_json(t, s.out, s.err), s.err);
-            this.savedJson = NativeStrings.take(s.out.getValue());
         }
     }
 
@@ -84,7 +82,59 @@ public final class Token {
      * It holds the tokens: keep it as secret as a password.
      */
     public String toJson() {
-        return savedJson;
+        String saved = savedJson;
+        if (saved == null) {
+            saved = savedForm();
+            savedJson = saved; // the same text whichever thread makes it first
+        }
+        return saved;
+    }
+
+    /**
+     * The saved format is the library's: it reads this token's fields back (the format's own
+     * names, in the JSON that tokenkit_token_from_json takes) and writes them out.
+     */
+    private String savedForm() {
+        StringBuilder fields = new StringBuilder(256).append('{');
+        field(fields, "access_token", accessToken);
+        field(fields, "token_type", tokenType);
+        expiresAt.ifPresent(at -> fields.append(",\"expires_at\":").append(at.getEpochSecond()));
+        field(fields, "refresh_token", refreshToken);
+        field(fields, "scope", scope);
+        field(fields, "id_token", idToken);
+        try (CString doc = CString.of(fields.append('}').toString(), "token")) {
+            fields.setLength(0);
+            Pointer read = Errors.fetch((out, err) -> LibTokenKit.tokenkit_token_from_json(doc.pointer(), out, err),
+                    "token");
+            try (Scratch s = Scratch.get()) {
+                Errors.check(LibTokenKit.tokenkit_token_to_json(read, s.out, s.err), s.err);
+                return NativeStrings.take(s.out.getValue());
+            } finally {
+                LibTokenKit.tokenkit_token_free(read);
+            }
+        }
+    }
+
+    /** Appends {@code ,"name":"value"} (the first without the comma) unless value is null. */
+    private static void field(StringBuilder json, String name, String value) {
+        if (value == null) {
+            return;
+        }
+        if (json.length() > 1) {
+            json.append(',');
+        }
+        json.append('"').append(name).append("\":\"");
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '"' || c == '\\') {
+                json.append('\\').append(c);
+            } else if (c < 0x20) {
+                json.append(String.format("\\u%04x", (int) c));
+            } else {
+                json.append(c);
+            }
+        }
+        json.append('"');
     }
 
     /** The access token. */

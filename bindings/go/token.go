@@ -88,10 +88,11 @@ func (m *madeToken) savedForm() ([]byte, error) {
 			m.err = &Error{Kind: Internal, Message: "token: " + err.Error()}
 			return
 		}
-		var a callArgs
-		defer a.release()
-		cdoc := a.required("token", string(doc))
-		clear(doc)
+		// NUL-terminated in place (json.Marshal escapes a NUL inside a string), lent to C for
+		// the call and wiped after it: no string copy of the tokens is left behind.
+		doc = append(doc, 0)
+		defer clear(doc)
+		cdoc := (*C.char)(unsafe.Pointer(&doc[0]))
 		var native *C.tokenkit_token
 		defer func() { C.tokenkit_token_free(native) }()
 		if m.err = check(func(e **C.tokenkit_error) C.tokenkit_status {

@@ -226,7 +226,19 @@ impl Transport for TcpTransport {
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
-        self.flush(timeout)?;
+        let timeout = if self.buffers.held > 0 {
+            // The time the send took comes off the wait for the answer.
+            let started = Instant::now();
+            self.flush(timeout)?;
+            match timeout.after {
+                UreqDuration::Exact(d) => {
+                    NextTimeout { after: UreqDuration::Exact(d.saturating_sub(started.elapsed())), ..timeout }
+                }
+                UreqDuration::NotHappening => timeout,
+            }
+        } else {
+            timeout
+        };
         self.checked_since_io = false;
         let timeout = check(timeout.for_read())?;
         let wanted = timeout_of(&timeout);
@@ -267,6 +279,17 @@ impl Transport for TcpTransport {
             return true;
         }
         probe(&self.stream)
+    }
+}
+
+impl Drop for TcpTransport {
+    // Held bytes never sent (a cancel, a failed send) are a plain-text request on http, with the
+    // client secret or a code in it, below the part of the buffer `Wiped` reaches.
+    fn drop(&mut self) {
+        let held = self.buffers.held;
+        if held > 0 {
+            zeroize::Zeroize::zeroize(&mut self.buffers.inner.output()[..held]);
+        }
     }
 }
 

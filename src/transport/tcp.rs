@@ -227,14 +227,17 @@ impl Transport for TcpTransport {
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
         let timeout = if self.buffers.held > 0 {
-            // The time the send took comes off the wait for the answer.
+            // A send that had to wait takes its time off the wait for the answer. One that went
+            // straight into the socket's buffer (under a millisecond) leaves the timeout as it
+            // was: a value that changed by microseconds would cost a `setsockopt` per request.
             let started = Instant::now();
             self.flush(timeout)?;
+            let took = started.elapsed();
             match timeout.after {
-                UreqDuration::Exact(d) => {
-                    NextTimeout { after: UreqDuration::Exact(d.saturating_sub(started.elapsed())), ..timeout }
+                UreqDuration::Exact(d) if took >= std::time::Duration::from_millis(1) => {
+                    NextTimeout { after: UreqDuration::Exact(d.saturating_sub(took)), ..timeout }
                 }
-                UreqDuration::NotHappening => timeout,
+                _ => timeout,
             }
         } else {
             timeout

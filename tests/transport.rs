@@ -104,24 +104,14 @@ fn serve(listener: TcpListener, scripts: Vec<(&'static str, bool)>) -> thread::J
         let mut accepted = 0;
         let mut kept = None::<TcpStream>;
         for (extra, close) in scripts {
-            let mut stream = match kept.take() {
-                Some(mut stream) => match read_request(&mut stream) {
-                    Some(_) => stream,
-                    None => {
-                        // The client went to a new connection.
-                        let (mut fresh, _) = listener.accept().unwrap();
-                        accepted += 1;
-                        read_request(&mut fresh).expect("a request");
-                        fresh
-                    }
-                },
-                None => {
-                    let (mut fresh, _) = listener.accept().unwrap();
-                    accepted += 1;
-                    read_request(&mut fresh).expect("a request");
-                    fresh
-                }
-            };
+            // The kept connection if the client sends its request there, else the next new one.
+            let reused = kept.take().and_then(|mut stream| read_request(&mut stream).map(|_| stream));
+            let mut stream = reused.unwrap_or_else(|| {
+                let (mut fresh, _) = listener.accept().unwrap();
+                accepted += 1;
+                read_request(&mut fresh).expect("a request");
+                fresh
+            });
             answer(&mut stream, extra);
             if close {
                 drop(stream);

@@ -168,23 +168,15 @@ func (c *Client) use(f func(h *C.tokenkit_client) error) error {
 func (c *Client) grant(ctx context.Context, a *callArgs, fill func(o *requestOptions), which C.int32_t,
 	arg *C.char) (*Token, error) {
 	var token *Token
-	err := c.request(ctx, a, fill, func(h *C.tokenkit_client, o *C.tokenkit_request_options) error {
-		buf := tokenBuffers.Get().(*tokenBuffer)
-		defer buf.release()
-		var fields C.tkgo_token_fields
-		var left *C.tokenkit_token
-		if err := check(func(errp **C.tokenkit_error) C.tokenkit_status {
-			return C.tkgo_request_token(which, h, arg, o, buf.c(), C.size_t(len(buf)), &fields, &left, errp)
-		}); err != nil {
-			return err
-		}
-		if left != nil {
-			defer C.tokenkit_token_free(left)
-			token = tokenFromNative(left)
-		} else {
-			token = buf.token(&fields)
-		}
-		return nil
+	err := c.request(ctx, a, fill, func(h *C.tokenkit_client, o *C.tokenkit_request_options) (err error) {
+		token, err = copyToken(func(buf *tokenBuffer, fields *C.tkgo_token_fields) (*C.tokenkit_token, error) {
+			var left *C.tokenkit_token // set only when the token did not fit in buf
+			err := check(func(errp **C.tokenkit_error) C.tokenkit_status {
+				return C.tkgo_request_token(which, h, arg, o, buf.c(), C.size_t(len(buf)), fields, &left, errp)
+			})
+			return left, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -171,19 +171,34 @@ func TokenFromJSON(data []byte) (*Token, error) {
 
 // receiveToken runs a C function that makes a token and copies the token out.
 func receiveToken(call func(out **C.tokenkit_token, errp **C.tokenkit_error) C.tokenkit_status) (*Token, error) {
-	var native *C.tokenkit_token
-	if err := check(func(errp **C.tokenkit_error) C.tokenkit_status { return call(&native, errp) }); err != nil {
-		C.tokenkit_token_free(native) // outputs are freed unconditionally (NULL on failure)
-		return nil, err
-	}
+	return copyToken(func(buf *tokenBuffer, fields *C.tkgo_token_fields) (*C.tokenkit_token, error) {
+		var native *C.tokenkit_token
+		if err := check(func(errp **C.tokenkit_error) C.tokenkit_status { return call(&native, errp) }); err != nil {
+			C.tokenkit_token_free(native) // outputs are freed unconditionally (NULL on failure)
+			return nil, err
+		}
+		if C.tkgo_take_token(native, buf.c(), C.size_t(len(buf)), fields) == 1 {
+			return nil, nil
+		}
+		return native, nil
+	})
+}
+
+// copyToken runs makeToken, which makes a token and has its fields copied into buf (tkgo_take_token),
+// or returns the token that did not fit: that one is copied field by field and freed.
+func copyToken(makeToken func(buf *tokenBuffer, fields *C.tkgo_token_fields) (*C.tokenkit_token, error)) (*Token, error) {
 	buf := tokenBuffers.Get().(*tokenBuffer)
 	defer buf.release()
 	var fields C.tkgo_token_fields
-	if C.tkgo_take_token(native, buf.c(), C.size_t(len(buf)), &fields) == 1 {
-		return buf.token(&fields), nil
+	left, err := makeToken(buf, &fields)
+	if err != nil {
+		return nil, err
 	}
-	defer C.tokenkit_token_free(native)
-	return tokenFromNative(native), nil
+	if left != nil {
+		defer C.tokenkit_token_free(left)
+		return tokenFromNative(left), nil
+	}
+	return buf.token(&fields), nil
 }
 
 // tokenBuffer is where tkgo_take_token copies a token's fields: most tokens fit, so one cgo call

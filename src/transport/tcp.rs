@@ -165,6 +165,19 @@ fn timeout_of(timeout: &NextTimeout) -> Option<std::time::Duration> {
     }
 }
 
+/// Sets a socket timeout only when it differs from the one set last (a `setsockopt` each).
+fn set_if_changed(
+    last: &mut Option<std::time::Duration>,
+    wanted: Option<std::time::Duration>,
+    set: impl FnOnce(Option<std::time::Duration>) -> io::Result<()>,
+) -> io::Result<()> {
+    if wanted != *last {
+        set(wanted)?;
+        *last = wanted;
+    }
+    Ok(())
+}
+
 fn map_timeout(e: io::Error, reason: Timeout) -> Error {
     match e.kind() {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::Timeout(reason),
@@ -180,11 +193,7 @@ impl TcpTransport {
             return Ok(());
         }
         let timeout = check(timeout.for_write())?;
-        let wanted = timeout_of(&timeout);
-        if wanted != self.timeout_write {
-            self.stream.set_write_timeout(wanted)?;
-            self.timeout_write = wanted;
-        }
+        set_if_changed(&mut self.timeout_write, timeout_of(&timeout), |t| self.stream.set_write_timeout(t))?;
         while self.sent < self.buffers.held {
             let output = &self.buffers.inner.output()[self.sent..self.buffers.held];
             match (&*self.stream).write(output) {
@@ -245,10 +254,7 @@ impl Transport for TcpTransport {
         self.checked_since_io = false;
         let timeout = check(timeout.for_read())?;
         let wanted = timeout_of(&timeout);
-        if wanted != self.timeout_read {
-            self.stream.set_read_timeout(wanted)?;
-            self.timeout_read = wanted;
-        }
+        set_if_changed(&mut self.timeout_read, wanted, |t| self.stream.set_read_timeout(t))?;
         let started = Instant::now();
         let read = loop {
             match (&*self.stream).read(self.buffers.inner.input_append_buf()) {

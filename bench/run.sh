@@ -35,6 +35,7 @@ need=()
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v strace >/dev/null 2>&1 || need+=(strace)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "bench: installing ${need[*]}" >&2
@@ -128,6 +129,14 @@ export BENCH_CA_FILE="$work/ca.pem"
 export BENCH_STATUS_ADDR="127.0.0.1:$http_port"
 export BENCH_CLI="$root/target/cli/tokenkit"
 export BENCH_ONESHOT="$out/release/oneshot_ureq"
+# The ceiling beside Java's 1-thread rows: wrk over one connection, the same form as every client.
+export BENCH_WRK=$(command -v wrk) BENCH_WRK_SCRIPT="$work/form.lua"
+cat > "$BENCH_WRK_SCRIPT" <<'LUA'
+wrk.method = "POST"
+wrk.body = "grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Accept"] = "application/json"
+LUA
 curl -sf --cacert "$BENCH_CA_FILE" -d grant_type=client_credentials -o /dev/null "$BENCH_HTTPS_URL" \
   || { echo "bench: the https endpoint does not answer" >&2; exit 2; }
 
@@ -146,7 +155,7 @@ results=$out/results.txt
 note() { echo "note $*" >> "$results"; }
 stat_start=$(head -1 /proc/stat)
 note "machine: $(nproc) cores, $(uname -r); load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
-note "peers: $("$nginx" -v 2>&1 | sed 's/.*: //'), $(go version | cut -d' ' -f3), java $(java -version 2>&1 | head -1 | cut -d'"' -f2), ureq 3.5.2, $(curl --version | head -1 | cut -d' ' -f1-2)"
+note "peers: $("$nginx" -v 2>&1 | sed 's/.*: //'), $(go version | cut -d' ' -f3), java $(java -version 2>&1 | head -1 | cut -d'"' -f2), ureq 3.5.2, $(curl --version | head -1 | cut -d' ' -f1-2), $("$BENCH_WRK" -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 failed=()
 step() { # NAME COMMAND...: appends the command's result lines; a failure is reported, not fatal
   local name=$1; shift
@@ -181,10 +190,36 @@ lib_size() {
   echo "size unstripped=$(stat -c %s "$rel/libtokenkit.so") stripped=$(stat -c %s "$work/libtokenkit.so")"
 }
 
+# One thread measures one round trip at a time, and on these two-core VMs where the scheduler puts
+# the client and nginx decides it more than the client does: on one CPU a wake-up is a context switch,
+# on two it is an interrupt to a halted virtual CPU (about 20 us each way here, in perf), and which
+# one a process gets shifts with whatever else runs (a JVM's compiler threads, the hypervisor's other
+# guests): rounds of the same client differed threefold. So the 1-thread phases run with nginx's
+# worker on CPU 0 and the client (every thread of it: HttpClient's selector, net/http's loops, wrk)
+# on CPU 1, as with a server on another machine; more threads run where the scheduler puts them.
+worker=$(pgrep -P "$nginx_pid" | head -1)
+all_cpus="0-$(( $(nproc) - 1 ))"
+if [ "$(nproc)" -ge 2 ] && [ -n "$worker" ]; then
+  note "placement: 1-thread phases with nginx's worker on CPU 0 and the client on CPU 1; more threads unpinned"
+fi
+tput() { # COMMAND...: the command once per thread count in BENCH_THREADS, one thread pinned
+  local t status=0
+  for t in ${BENCH_THREADS//,/ }; do
+    if [ "$t" = 1 ] && [ "$(nproc)" -ge 2 ] && [ -n "$worker" ]; then
+      taskset -pc 0 "$worker" >/dev/null && taskset -pc 1 "$BASHPID" >/dev/null || status=1
+      BENCH_THREADS=1 "$@" || status=1
+      taskset -pc "$all_cpus" "$BASHPID" >/dev/null && taskset -pc "$all_cpus" "$worker" >/dev/null || status=1
+    else
+      BENCH_THREADS=$t "$@" || status=1
+    fi
+  done
+  return $status
+}
+
 cached_n=${BENCH_CACHED_N:-2000000}
-step "throughput: C ABI vs plain ureq" "$rust" throughput
-step "throughput: Go binding vs net/http" "$out/go-bench" throughput
-step "throughput: Java binding vs HttpClient (after warm-up)" java_bench throughput
+step "throughput: C ABI vs plain ureq" tput "$rust" throughput
+step "throughput: Go binding vs net/http" tput "$out/go-bench" throughput
+step "throughput: Java binding vs HttpClient (after warm-up)" tput java_bench throughput
 step "cached token: C" "$rust" cached "$cached_n"
 step "cached token: Go" "$out/go-bench" cached "$cached_n"
 step "cached token: Java" java_bench cached "$cached_n"

@@ -22,6 +22,8 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -268,17 +270,55 @@ public final class Bench {
             for (Setup setup : setups) {
                 String[] order = round % 2 == 0 ? new String[] {"tokenkit", "httpclient"}
                         : new String[] {"httpclient", "tokenkit"};
+                double seconds = 0;
                 for (String impl : order) {
                     Phase p = run(setup.threads(), n, impl.equals("tokenkit") ? setup.tokenkit() : setup.httpClient());
-                    System.out.printf("tput lang=java impl=%s scheme=%s threads=%d round=%d n=%d secs=%.6f cpu=%.6f conns=%s"
-                            + " retried=%d%n", impl, setup.scheme(), setup.threads(), round, p.requests(), p.seconds(), p.cpu(),
-                            p.conns(), p.retried());
+                    print(impl, setup, round, p);
+                    seconds = Math.max(seconds, p.seconds());
+                }
+                if (setup.threads() == 1 && System.getenv("BENCH_WRK") != null) {
+                    print("wrk", setup, round, wrk(url(setup.scheme()), seconds));
                 }
             }
         }
         for (Client client : clients) {
             client.close();
         }
+    }
+
+    static void print(String impl, Setup setup, int round, Phase p) {
+        System.out.printf("tput lang=java impl=%s scheme=%s threads=%d round=%d n=%d secs=%.6f cpu=%s conns=%s"
+                + " retried=%d%n", impl, setup.scheme(), setup.threads(), round, p.requests(), p.seconds(),
+                Double.isNaN(p.cpu()) ? "na" : String.format("%.6f", p.cpu()), p.conns(), p.retried());
+    }
+
+    static final Pattern WRK_DONE = Pattern.compile("(\\d+) requests in ([0-9.]+)(us|ms|s|m),");
+
+    /**
+     * The ceiling beside the 1-thread rows: wrk (BENCH_WRK, a C load generator on epoll and OpenSSL)
+     * over one keep-alive connection, sending the same form with BENCH_WRK_SCRIPT, for about as long
+     * as the phases before it took. Nothing a client does per request is cheaper than what wrk does
+     * (a prebuilt request, no parsing beyond the HTTP framing, no certificate check), so its rate is
+     * the most any client reaches against this endpoint on this machine in this round: it shows how
+     * much of a round trip is the machine's (the kernel, the hypervisor waking a halted CPU, nginx).
+     * Its CPU time is not the JVM's, so it is not reported.
+     */
+    static Phase wrk(String url, double seconds) throws Exception {
+        long duration = Math.max(1, Math.round(seconds));
+        Process process = new ProcessBuilder(System.getenv("BENCH_WRK"), "-t1", "-c1", "-d" + duration + "s",
+                "-s", required("BENCH_WRK_SCRIPT"), url).redirectErrorStream(true).start();
+        String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Matcher m = WRK_DONE.matcher(text);
+        if (process.waitFor() != 0 || !m.find() || text.contains("Non-2xx") || text.contains("Socket errors")) {
+            throw new IllegalStateException("wrk failed: " + text);
+        }
+        double scale = switch (m.group(3)) {
+            case "us" -> 1e-6;
+            case "ms" -> 1e-3;
+            case "m" -> 60;
+            default -> 1;
+        };
+        return new Phase(Integer.parseInt(m.group(1)), Double.parseDouble(m.group(2)) * scale, Double.NaN, "na", 0);
     }
 
     /** TokenSource.accessToken() on a fresh token (default skew: 60 s), after as many untimed calls. */

@@ -105,7 +105,8 @@ fn verdict(met: Option<bool>) -> &'static str {
 
 struct Round {
     rate: f64,
-    cpu_us: f64,
+    /// None for the ceiling (wrk), a process of its own.
+    cpu_us: Option<f64>,
     conns: Option<f64>,
     /// Requests the peer sent again after an I/O error (Java's HttpClient).
     retried: f64,
@@ -125,14 +126,17 @@ pub fn report(path: &str) -> i32 {
     let mut runs: BTreeMap<(String, String, u32, String), BTreeMap<u32, Round>> = BTreeMap::new();
     let (mut n, mut rounds) = (0.0f64, BTreeSet::new());
     for r in of("tput") {
-        let (Some(req), Some(secs), Some(cpu)) = (r.num("n"), r.num("secs"), r.num("cpu")) else { continue };
+        let (Some(req), Some(secs)) = (r.num("n"), r.num("secs")) else { continue };
         let threads = r.num("threads").unwrap_or(0.0) as u32;
         let round = r.num("round").unwrap_or(0.0) as u32;
-        n = n.max(req);
+        if r.get("impl") != "wrk" {
+            n = n.max(req);
+        }
         rounds.insert(round);
         let key = (r.get("lang").to_owned(), r.get("scheme").to_owned(), threads, r.get("impl").to_owned());
         let retried = r.num("retried").unwrap_or(0.0);
-        let entry = Round { rate: req / secs, cpu_us: cpu / req * 1e6, conns: r.num("conns"), retried };
+        let entry =
+            Round { rate: req / secs, cpu_us: r.num("cpu").map(|cpu| cpu / req * 1e6), conns: r.num("conns"), retried };
         runs.entry(key).or_default().insert(round, entry);
     }
     println!(
@@ -177,10 +181,24 @@ pub fn report(path: &str) -> i32 {
                 format!("{ratio:.3} [{lo:.2}-{hi:.2}]"),
                 format!(">= {target}"),
                 verdict(Some(met)),
-                format!("{:.1} / {:.1}", collect(tk, &|r| Some(r.cpu_us)), collect(pr, &|r| Some(r.cpu_us))),
+                format!("{:.1} / {:.1}", collect(tk, &|r| r.cpu_us), collect(pr, &|r| r.cpu_us)),
                 format!("{} / {}", conns(tk), conns(pr)),
             );
             targets.add(format!("{label}, {scheme}, {threads} thr: >= {target}x"), format!("{ratio:.3}x"), Some(met));
+            if let Some(wrk) = get("wrk") {
+                let mut ceiling: Vec<f64> =
+                    wrk.iter().filter_map(|(round, a)| pr.get(round).map(|b| a.rate / b.rate)).collect();
+                let ceiling = median(&mut ceiling);
+                println!(
+                    "{:<30}{:>6}{:>4}{:>10.0}{:>10.0}  {:<22}  the fastest client: a prebuilt request, no checks, the same placement",
+                    "  ceiling: wrk, 1 connection",
+                    "",
+                    "",
+                    collect(wrk, &|r| Some(r.rate)),
+                    collect(pr, &|r| Some(r.rate)),
+                    format!("{ceiling:.3} wrk/peer"),
+                );
+            }
         }
     }
 

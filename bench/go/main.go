@@ -1,8 +1,8 @@
 // Command bench is the Go side of `make bench` (bench/run.sh runs it): tokenkit's Go binding
 // (bindings/go) against Go's net/http with a keep-alive client, in interleaved rounds over http
-// and https, with 1 and 8 goroutines sharing one client; and the cached-token cost of
-// TokenSource.AccessToken. It prints result lines (`kind key=value ...`) on stdout, progress on
-// stderr.
+// and https, with 1 and 8 goroutines sharing one client, a ceiling beside them (ceiling.go); and
+// the cached-token cost of TokenSource.AccessToken. It prints result lines (`kind key=value ...`)
+// on stdout, progress on stderr.
 //
 //	bench throughput   environment as for the Rust side, set by bench/run.sh: BENCH_HTTP_URL,
 //	                   BENCH_HTTPS_URL, BENCH_CA_FILE, BENCH_STATUS_ADDR, BENCH_N, BENCH_ROUNDS,
@@ -221,6 +221,7 @@ func throughput() {
 		threads  int
 		tokenkit func() int
 		nethttp  func() int
+		ceiling  func() int
 	}
 	var configs []config
 	for _, scheme := range envList("BENCH_SCHEMES") {
@@ -229,29 +230,30 @@ func throughput() {
 		tk := newTokenkit(tokenURL, caFile)
 		defer tk.Close()
 		hc := newNetHTTP(caFile)
+		ceiling := newCeiling(tokenURL, caFile)
+		defer ceiling.close()
 		for _, t := range envList("BENCH_THREADS") {
 			threads := must(strconv.Atoi(strings.TrimSpace(t)))
 			configs = append(configs, config{scheme, threads,
 				func() int { return tokenkitRequest(tk) },
-				func() int { return netHTTPRequest(hc, tokenURL) }})
+				func() int { return netHTTPRequest(hc, tokenURL) },
+				ceiling.request})
 		}
 	}
 	for _, c := range configs {
 		run(c.threads, warmup, c.tokenkit)
 		run(c.threads, warmup, c.nethttp)
+		run(c.threads, warmup, c.ceiling)
 	}
 	for round := range rounds {
 		fmt.Fprintf(os.Stderr, "bench: Go / net/http round %d/%d\n", round+1, rounds)
 		for _, c := range configs {
-			order := []string{"tokenkit", "nethttp"}
+			order := []string{"tokenkit", "nethttp", "cgo"}
 			if round%2 == 1 {
-				order = []string{"nethttp", "tokenkit"}
+				order = []string{"nethttp", "tokenkit", "cgo"}
 			}
 			for _, impl := range order {
-				one := c.tokenkit
-				if impl == "nethttp" {
-					one = c.nethttp
-				}
+				one := map[string]func() int{"tokenkit": c.tokenkit, "nethttp": c.nethttp, "cgo": c.ceiling}[impl]
 				p := run(c.threads, n, one)
 				conns := "na"
 				if p.newConnsReported {

@@ -1,8 +1,10 @@
 package tokenkit
 
 // Cancellation: a context.Context becomes a tokenkit_cancel flag, put in the call's options, that
-// a goroutine raises when the context is done. The library then stops the call within about
-// 100 ms, in the middle of a request too.
+// a function registered with context.AfterFunc raises when the context is done. The library then
+// stops the call within about 100 ms, in the middle of a request too. AfterFunc starts no
+// goroutine unless the context is done, so a call with a live request context costs a
+// registration, not a goroutine and its wake-up.
 
 // #include "tokenkit.h"
 import "C"
@@ -10,18 +12,26 @@ import "C"
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 )
 
-// watcher is the cancel flag of one native call, and the goroutine that raises it when the call's
-// context is done.
+// watcher is the cancel flag of one native call, and what raises it when the call's context is
+// done.
 type watcher struct {
 	ctx    context.Context
 	native *C.tokenkit_cancel
-	stop   chan struct{} // closed when the native call has returned: ends the goroutine
-	done   chan struct{} // closed by the goroutine as it exits
-	closed atomic.Bool   // raised by Client.Close rather than by ctx
+	// stop unregisters the raise from ctx (nil when ctx can never be done); false when the raise
+	// has already started.
+	stop func() bool
+	// raising is held from registration until the raise has run or can no longer run: the flag is
+	// freed only after it.
+	raising sync.WaitGroup
+	closed  atomic.Bool // raised by Client.Close rather than by ctx
 }
+
+// liveWatchers counts the watchers not yet finished, for the tests: none may outlive its call.
+var liveWatchers atomic.Int64
 
 // started refuses a nil or already finished context before anything is done: a sign-in would
 // otherwise open the browser before seeing the flag.
@@ -41,22 +51,16 @@ func watch(ctx context.Context, always bool) *watcher {
 	if ctx.Done() == nil && !always {
 		return nil
 	}
-	w := &watcher{ctx: ctx, native: C.tokenkit_cancel_new(), stop: make(chan struct{}), done: make(chan struct{})}
-	if ctx.Done() == nil {
-		close(w.done)
-	} else {
-		go w.run()
+	w := &watcher{ctx: ctx, native: C.tokenkit_cancel_new()}
+	liveWatchers.Add(1)
+	if ctx.Done() != nil {
+		w.raising.Add(1)
+		w.stop = context.AfterFunc(ctx, func() {
+			defer w.raising.Done()
+			C.tokenkit_cancel_trigger(w.native)
+		})
 	}
 	return w
-}
-
-func (w *watcher) run() {
-	defer close(w.done)
-	select {
-	case <-w.ctx.Done():
-		C.tokenkit_cancel_trigger(w.native)
-	case <-w.stop:
-	}
 }
 
 // flag is the tokenkit_cancel to put in the call's options, or nil for none.
@@ -73,15 +77,19 @@ func (w *watcher) raise() {
 	C.tokenkit_cancel_trigger(w.native)
 }
 
-// finish runs once the native call has returned: it stops the goroutine and frees the flag (no
-// one can raise it afterwards), and makes a Cancelled error wrap ctx.Err().
+// finish runs once the native call has returned: it unregisters the raise, or waits for one that
+// has started, and frees the flag (no one can raise it afterwards), and makes a Cancelled error
+// wrap ctx.Err().
 func (w *watcher) finish(err error) error {
 	if w == nil {
 		return err
 	}
-	close(w.stop)
-	<-w.done
+	if w.stop != nil && w.stop() {
+		w.raising.Done() // it will never run
+	}
+	w.raising.Wait()
 	C.tokenkit_cancel_free(w.native)
+	liveWatchers.Add(-1)
 	var e *Error
 	if errors.As(err, &e) && e.Kind == Cancelled {
 		if w.closed.Load() {

@@ -168,11 +168,14 @@ func (c *Client) use(f func(h *C.tokenkit_client) error) error {
 func (c *Client) grant(ctx context.Context, a *callArgs, fill func(o *requestOptions), which C.int32_t,
 	arg *C.char) (*Token, error) {
 	var token *Token
-	err := c.request(ctx, a, fill, func(h *C.tokenkit_client, o *C.tokenkit_request_options) (err error) {
+	// The shim puts the cancel flag in the options, making them if none were set: the same one
+	// cgo call, also for a request with a live context.
+	err := c.requestFlag(ctx, a, fill, func(h *C.tokenkit_client, o *requestOptions, cancel *C.tokenkit_cancel) (err error) {
 		token, err = copyToken(func(buf *tokenBuffer, fields *C.tkgo_token_fields) (*C.tokenkit_token, error) {
 			var left *C.tokenkit_token // set only when the token did not fit in buf
 			err := check(func(errp **C.tokenkit_error) C.tokenkit_status {
-				return C.tkgo_request_token(which, h, arg, o, buf.c(), C.size_t(len(buf)), fields, &left, errp)
+				return C.tkgo_request_token(which, h, arg, o.native, cancel, buf.c(), C.size_t(len(buf)), fields,
+					&left, errp)
 			})
 			return left, err
 		})
@@ -188,6 +191,18 @@ func (c *Client) grant(ctx context.Context, a *callArgs, fill func(o *requestOpt
 // call's cancel flag is added, and send makes the request.
 func (c *Client) request(ctx context.Context, a *callArgs, fill func(o *requestOptions),
 	send func(h *C.tokenkit_client, o *C.tokenkit_request_options) error) error {
+	return c.requestFlag(ctx, a, fill, func(h *C.tokenkit_client, o *requestOptions, cancel *C.tokenkit_cancel) error {
+		if o.cancel(cancel); o.err != nil {
+			return o.err
+		}
+		return send(h, o.native)
+	})
+}
+
+// requestFlag is request with the cancel flag (nil for none) handed to send, which must put it in
+// the options itself.
+func (c *Client) requestFlag(ctx context.Context, a *callArgs, fill func(o *requestOptions),
+	send func(h *C.tokenkit_client, o *requestOptions, cancel *C.tokenkit_cancel) error) error {
 	if a != nil && a.err != nil {
 		return a.err
 	}
@@ -198,10 +213,7 @@ func (c *Client) request(ctx context.Context, a *callArgs, fill func(o *requestO
 		return o.err
 	}
 	return c.call(ctx, false, func(h *C.tokenkit_client, cancel *C.tokenkit_cancel) error {
-		if o.cancel(cancel); o.err != nil {
-			return o.err
-		}
-		return send(h, o.native)
+		return send(h, o, cancel)
 	})
 }
 

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -175,10 +174,9 @@ func (b *browser) Opened() []string {
 	return slices.Clone(b.opened)
 }
 
-// watchers counts the goroutines that watch a context for a native call; none may outlive it.
+// watchers counts the cancel flags of native calls not yet finished; none may outlive its call.
 func watchers() int {
-	buf := make([]byte, 1<<20)
-	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "tokenkit.(*watcher).run")
+	return int(tokenkit.LiveWatchers())
 }
 
 var keys atomic.Int64

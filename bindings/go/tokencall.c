@@ -32,11 +32,26 @@ int32_t tkgo_take_token(tokenkit_token *token, char *buf, size_t cap, tkgo_token
 }
 
 tokenkit_status tkgo_request_token(int32_t which, const tokenkit_client *client, const char *arg,
-                                   const tokenkit_request_options *options, char *buf, size_t cap,
-                                   tkgo_token_fields *fields, tokenkit_token **left, tokenkit_error **err) {
+                                   tokenkit_request_options *options, const tokenkit_cancel *cancel,
+                                   char *buf, size_t cap, tkgo_token_fields *fields, tokenkit_token **left,
+                                   tokenkit_error **err) {
     tokenkit_token *token = NULL;
+    tokenkit_request_options *own = NULL;
     tokenkit_status status;
     *left = NULL;
+    if (which < TKGO_EXCHANGE_CODE || which > TKGO_CLIENT_CREDENTIALS) {
+        return TOKENKIT_STATUS_INVALID_ARGUMENT;
+    }
+    if (cancel != NULL) {
+        if (options == NULL && (options = own = tokenkit_request_options_new()) == NULL) {
+            return TOKENKIT_STATUS_INTERNAL_ERROR;
+        }
+        status = tokenkit_request_options_set_cancel(options, cancel, err);
+        if (status != TOKENKIT_STATUS_OK) {
+            tokenkit_request_options_free(own);
+            return status;
+        }
+    }
     switch (which) {
     case TKGO_EXCHANGE_CODE:
         status = tokenkit_client_exchange_code(client, arg, options, &token, err);
@@ -44,12 +59,11 @@ tokenkit_status tkgo_request_token(int32_t which, const tokenkit_client *client,
     case TKGO_REFRESH:
         status = tokenkit_client_refresh(client, arg, options, &token, err);
         break;
-    case TKGO_CLIENT_CREDENTIALS:
+    default: /* TKGO_CLIENT_CREDENTIALS, the last one checked above */
         status = tokenkit_client_client_credentials(client, options, &token, err);
         break;
-    default:
-        return TOKENKIT_STATUS_INVALID_ARGUMENT;
     }
+    tokenkit_request_options_free(own);
     if (status == TOKENKIT_STATUS_OK && !tkgo_take_token(token, buf, cap, fields)) {
         *left = token;
     }

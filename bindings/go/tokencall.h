@@ -34,11 +34,14 @@ typedef struct tkgo_token_fields {
 // not fit, copies nothing, leaves the token alone and returns 0.
 int32_t tkgo_take_token(tokenkit_token *token, char *buf, size_t cap, tkgo_token_fields *fields);
 
-// Makes the request `which` on client, then takes the token as tkgo_take_token does. On success
-// *left is NULL, or the token whose fields did not fit in buf (the caller copies and frees it).
-// Returns the request's status; on failure *err is set as by the request.
+// Makes the request `which` on client, then takes the token as tkgo_take_token does. options
+// may be NULL; a cancel flag that is not NULL is put in options, or in options made for this call
+// and freed after it. On success *left is NULL, or the token whose fields did not fit in buf (the
+// caller copies and frees it). Returns the request's status; on failure *err is set as by the
+// request (INTERNAL_ERROR without one if memory for the options ran out).
 tokenkit_status tkgo_request_token(int32_t which, const tokenkit_client *client, const char *arg,
-                                   const tokenkit_request_options *options, char *buf, size_t cap,
-                                   tkgo_token_fields *fields, tokenkit_token **left, tokenkit_error **err);
+                                   tokenkit_request_options *options, const tokenkit_cancel *cancel,
+                                   char *buf, size_t cap, tkgo_token_fields *fields, tokenkit_token **left,
+                                   tokenkit_error **err);
 
 #endif

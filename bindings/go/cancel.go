@@ -2,9 +2,10 @@ package tokenkit
 
 // Cancellation: a context.Context becomes a tokenkit_cancel flag, put in the call's options, that
 // a function registered with context.AfterFunc raises when the context is done. The library then
-// stops the call within about 100 ms, in the middle of a request too. AfterFunc starts no
-// goroutine unless the context is done, so a call with a live request context costs a
-// registration, not a goroutine and its wake-up.
+// stops the call within about 100 ms, in the middle of a request too. For the standard library's
+// contexts AfterFunc starts no goroutine unless the context is done, so a call with a live request
+// context costs a registration, not a goroutine and its wake-up (a Context of another kind gets a
+// goroutine from the context package, ended by stop).
 
 // #include "tokenkit.h"
 import "C"

@@ -16,3 +16,15 @@ check() {
   local what=$1; shift
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $what: $(cat "$out" "$err")" >&2; fi
 }
+
+# complete_lines FILE: the lines of FILE a background command has finished writing; one still
+# being written (no newline yet) is left out, so a poll never takes half a URL or code for all.
+complete_lines() {
+  local text
+  text=$(cat "$1" 2>/dev/null; echo .)
+  text=${text%.}
+  case $text in
+    *$'\n') printf '%s' "$text" ;;
+    *$'\n'*) printf '%s\n' "${text%$'\n'*}" ;;
+  esac
+}

@@ -116,7 +116,7 @@ check "an unknown profile is named" grep -q "^tokenkit: invalid_argument: no pro
   --client-id rotating-client --no-browser --save-secret >"$out" 2>"$err" &
 login=$!
 url=
-for _ in $(seq 200); do url=$(grep -m1 '^http' "$err") && break; sleep 0.05; done
+for _ in $(seq 200); do url=$(complete_lines "$err" | grep -m1 '^http') && break; sleep 0.05; done
 check "the browser login says where it waits" grep -qE '^Waiting for the browser on http://127\.0\.0\.1:[0-9]+ \(Ctrl-C cancels\)$' "$err"
 curl -s -L -o /dev/null "$url"
 wait $login

@@ -74,7 +74,7 @@ check "inactive" grep -q '"active":false' "$out"
   --param prompt=consent --no-browser --wait-ms 60000 >"$work/auth.out" 2>"$work/auth.err" &
 cli=$!
 url=
-for _ in $(seq 200); do url=$(grep -m1 '^http' "$work/auth.err" || true); [ -n "$url" ] && break; sleep 0.05; done
+for _ in $(seq 200); do url=$(complete_lines "$work/auth.err" | grep -m1 '^http' || true); [ -n "$url" ] && break; sleep 0.05; done
 node get-code.mjs --url "$url" --follow >/dev/null
 wait $cli
 check "authorize exit 0" test $? = 0
@@ -85,7 +85,7 @@ check "authorize printed a token" grep -q '"access_token"' "$work/auth.out"
   >"$work/dev.out" 2>"$work/dev.err" &
 cli=$!
 user_code=
-for _ in $(seq 200); do user_code=$(sed -n 's/.*enter the code: //p' "$work/dev.err"); [ -n "$user_code" ] && break; sleep 0.05; done
+for _ in $(seq 200); do user_code=$(complete_lines "$work/dev.err" | sed -n 's/.*enter the code: //p'); [ -n "$user_code" ] && break; sleep 0.05; done
 node get-code.mjs --issuer "$iss" --user-code "$user_code" >/dev/null
 wait $cli
 check "device exit 0" test $? = 0

@@ -147,7 +147,7 @@ signin() { # CLIENT BROWSER-OPTION: the CLI's exit status in auth.status, the br
   as "$client" "$bin" authorize --issuer "$iss" --scope "openid offline_access read" --no-browser --wait-ms 30000 \
     >"$work/auth.out" 2>"$work/auth.err" &
   local cli=$! url=
-  for _ in $(seq 200); do url=$(grep -m1 '^http' "$work/auth.err" || true); [ -n "$url" ] && break; sleep 0.05; done
+  for _ in $(seq 200); do url=$(complete_lines "$work/auth.err" | grep -m1 '^http' || true); [ -n "$url" ] && break; sleep 0.05; done
   node "$here/get-code.mjs" --url "$url" "$@" >"$work/browser" 2>&1
   wait $cli
   echo $? >"$work/auth.status"

@@ -102,7 +102,10 @@ struct device_prompt {
 };
 
 static void end_waiting_line(struct device_prompt *p) {
-    if (p->line_open) fputs("\r\033[K", stderr);
+    if (p->line_open) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr); /* no newline: out before whatever stdout prints next */
+    }
     p->line_open = 0;
 }
 

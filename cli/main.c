@@ -197,6 +197,11 @@ static int uses_store(const struct command *c) {
 }
 
 int main(int argc, char **argv) {
+    /* stderr line-buffered instead of unbuffered: each line (the sign-in URL, the device prompt, an
+     * error, a log line) reaches a program reading it in one write, never half a URL; a line left
+     * open on purpose (the terminal's waiting line) is flushed where it is written. */
+    static char stderr_buffer[8192];
+    setvbuf(stderr, stderr_buffer, _IOLBF, sizeof stderr_buffer);
     struct secret secrets[S_COUNT] = {
         [S_CODE] = {.what = "the code", .flag = "--code", .file_flag = "--code-file", .env = "TOKENKIT_CODE",
                     .command = "exchange"},

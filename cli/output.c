@@ -5,7 +5,6 @@
  * one line.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -51,40 +50,19 @@ static int is_control(uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x
  * can neither clear the screen, retitle the window nor forge a line. C0 (\n, \r, \t and ESC
  * included), DEL and a byte outside valid UTF-8 become \xNN; U+0080..U+009F (C1) become \u{NN}. */
 void put_text(FILE *f, const char *text) {
-    /* Escaped into memory first and written with one fwrite: stderr is unbuffered, and written a
-     * character at a time a program reading it (a test, a wrapper) could take half a URL for the
-     * whole. An escape is at most 4 bytes per byte of text (\xNN for one byte, \u{NN} for two). */
-    size_t cap = strlen(text) * 4 + 1;
-    char small[1024];
-    char *buf = cap <= sizeof small ? small : malloc(cap);
-    FILE *out = buf ? NULL : f; /* out of memory: straight to f, as before */
-    size_t len = 0;
     const unsigned char *s = (const unsigned char *)text;
     while (*s) {
         uint32_t cp;
         size_t n = utf8_decode(s, &cp);
-        char escape[8];
-        const char *piece = escape;
-        size_t size;
         if (n == 0 || cp < 0x20 || cp == 0x7F) {
-            size = (size_t)snprintf(escape, sizeof escape, "\\x%02x", n == 0 ? s[0] : (unsigned)cp);
-            n = 1;
-        } else if (is_control(cp)) {
-            size = (size_t)snprintf(escape, sizeof escape, "\\u{%02x}", (unsigned)cp);
+            fprintf(f, "\\x%02x", n == 0 ? s[0] : (unsigned)cp);
+            s++;
         } else {
-            piece = (const char *)s;
-            size = n;
+            if (is_control(cp)) fprintf(f, "\\u{%02x}", (unsigned)cp);
+            else fwrite(s, 1, n, f);
+            s += n;
         }
-        if (out) {
-            fwrite(piece, 1, size, out);
-        } else {
-            memcpy(buf + len, piece, size);
-            len += size;
-        }
-        s += n;
     }
-    if (!out) fwrite(buf, 1, len, f);
-    if (buf != small) free(buf);
 }
 
 /* JSON from the network (the token response, introspection, metadata), as sent but unable to

@@ -199,13 +199,15 @@ lib_size() {
 # on CPU 1, as with a server on another machine; more threads run where the scheduler puts them.
 worker=$(pgrep -P "$nginx_pid" | head -1)
 all_cpus="0-$(( $(nproc) - 1 ))"
+pin=
 if [ "$(nproc)" -ge 2 ] && [ -n "$worker" ]; then
+  pin=1
   note "placement: 1-thread phases with nginx's worker on CPU 0 and the client on CPU 1; more threads unpinned"
 fi
 tput() { # COMMAND...: the command once per thread count in BENCH_THREADS, one thread pinned
   local t status=0
   for t in ${BENCH_THREADS//,/ }; do
-    if [ "$t" = 1 ] && [ "$(nproc)" -ge 2 ] && [ -n "$worker" ]; then
+    if [ "$t" = 1 ] && [ -n "$pin" ]; then
       taskset -pc 0 "$worker" >/dev/null && taskset -pc 1 "$BASHPID" >/dev/null || status=1
       BENCH_THREADS=1 "$@" || status=1
       taskset -pc "$all_cpus" "$BASHPID" >/dev/null && taskset -pc "$all_cpus" "$worker" >/dev/null || status=1

@@ -171,8 +171,11 @@ pub fn report(path: &str) -> i32 {
                 let mut v: Vec<f64> = m.values().filter_map(f).collect();
                 median(&mut v)
             };
-            let mut ratios: Vec<f64> =
-                tk.iter().filter_map(|(round, a)| pr.get(round).map(|b| a.rate / b.rate)).collect();
+            // Rate over the peer's in the same round, round by round.
+            let against_peer = |m: &BTreeMap<u32, Round>| -> Vec<f64> {
+                m.iter().filter_map(|(round, a)| pr.get(round).map(|b| a.rate / b.rate)).collect()
+            };
+            let mut ratios = against_peer(tk);
             let ratio = median(&mut ratios);
             let (lo, hi) = (ratios.first().copied().unwrap_or(f64::NAN), ratios.last().copied().unwrap_or(f64::NAN));
             let met = ratio >= target;
@@ -193,9 +196,7 @@ pub fn report(path: &str) -> i32 {
             targets.add(format!("{label}, {scheme}, {threads} thr: >= {target}x"), format!("{ratio:.3}x"), Some(met));
             for (_, who, name, what) in CEILINGS.iter().filter(|c| c.0 == lang) {
                 let Some(top) = get(who) else { continue };
-                let mut ceiling: Vec<f64> =
-                    top.iter().filter_map(|(round, a)| pr.get(round).map(|b| a.rate / b.rate)).collect();
-                let ceiling = median(&mut ceiling);
+                let ceiling = median(&mut against_peer(top));
                 println!(
                     "{:<30}{:>6}{:>4}{:>10.0}{:>10.0}  {:<22}  {what}",
                     format!("  ceiling: {name}"),
